@@ -1,0 +1,139 @@
+"""Identifier syntax shared by every reader and the mapper: DOI, ISSN, ORCID, trial numbers.
+
+Kept in one place so that a DOI found in MARC, RIS or a catalogue page is normalised
+and checked the same way, and so that the SHACL shapes and the code agree on the forms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from publisher.model import TrialId
+
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = re.compile(
+    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|info:doi/)", re.IGNORECASE
+)
+
+
+def clean_doi(raw: str) -> str:
+    """Strip the resolver or `doi:` prefix a source may add; keep the DOI's own case.
+
+    DOIs compare case-insensitively (see `doi_key`), but the registrant's spelling is
+    what people expect to see published.
+    """
+    return _DOI_PREFIXES.sub("", raw.strip()).strip()
+
+
+def is_valid_doi(doi: str) -> bool:
+    return bool(DOI_PATTERN.match(doi))
+
+
+def doi_key(doi: str) -> str:
+    """The form two DOIs are compared by: DOIs are case-insensitive (ASCII)."""
+    return clean_doi(doi).lower()
+
+
+def doi_url(doi: str) -> str:
+    return "https://doi.org/" + clean_doi(doi)
+
+
+ISSN_PATTERN = re.compile(r"^(\d{4})-?(\d{3}[\dXx])$")
+
+
+def issn_check_digit(first_seven: str) -> str:
+    """ISO 3297 check digit: weights 8..2, modulo 11, 10 written as X."""
+    total = sum(int(d) * w for d, w in zip(first_seven, range(8, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def clean_issn(raw: str) -> str:
+    """Normalise to NNNN-NNNC (upper-case X) when the shape allows; otherwise return as given."""
+    match = ISSN_PATTERN.match(raw.strip())
+    if not match:
+        return raw.strip()
+    return f"{match.group(1)}-{match.group(2).upper()}"
+
+
+def is_valid_issn(issn: str) -> bool:
+    match = ISSN_PATTERN.match(issn)
+    if not match:
+        return False
+    digits = match.group(1) + match.group(2).upper()
+    return issn_check_digit(digits[:7]) == digits[7]
+
+
+ORCID_PATTERN = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
+
+
+def orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2, as ORCID specifies."""
+    match = ORCID_PATTERN.search(orcid)
+    if not match:
+        return False
+    digits = "".join(match.groups()).upper()
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
+
+
+@dataclass(frozen=True)
+class TrialRegistry:
+    """A clinical-trial registry: how its numbers look in text and where they resolve."""
+
+    key: str
+    name: str  # the schema:propertyID we publish
+    finder: re.Pattern[str]
+    canonical: str  # format string over the finder's groups
+    page: str  # registry page for schema:sameAs, `{id}` replaced
+
+    def normalise(self, match: re.Match[str]) -> str:
+        return self.canonical.format(*match.groups())
+
+
+TRIAL_REGISTRIES: dict[str, TrialRegistry] = {
+    r.key: r
+    for r in (
+        TrialRegistry(
+            "nct", "ClinicalTrials.gov", re.compile(r"\bNCT\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "NCT{0}", "https://clinicaltrials.gov/study/{id}",
+        ),
+        TrialRegistry(
+            "eudract", "EudraCT",
+            # The ICTRP list's look-behind `(?<!IRCT|PACTR)` is variable-width, which
+            # Python's `re` rejects; two fixed-width look-behinds say the same.
+            re.compile(r"(?<!IRCT)(?<!PACTR)\b((?:19|20)\d{2})-(\d{6})-(\d{2})\b"),
+            "{0}-{1}-{2}", "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
+        ),
+        TrialRegistry(
+            "drks", "DRKS", re.compile(r"\bDRKS\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "DRKS{0}", "https://drks.de/search/en/trial/{id}",
+        ),
+        TrialRegistry(
+            "isrctn", "ISRCTN", re.compile(r"\bISRCTN\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "ISRCTN{0}", "https://www.isrctn.com/{id}",
+        ),
+    )
+}
+
+
+def find_trial_ids(*texts: str | None) -> list[TrialId]:
+    """Every registration number in the texts, canonical form, first-seen order, no repeats."""
+    found: list[TrialId] = []
+    for text in texts:
+        if not text:
+            continue
+        for registry in TRIAL_REGISTRIES.values():
+            for match in registry.finder.finditer(text):
+                trial = TrialId(registry.key, registry.normalise(match))
+                if trial not in found:
+                    found.append(trial)
+    return found
+
+
+def trial_page(trial: TrialId) -> str:
+    return TRIAL_REGISTRIES[trial.registry].page.format(id=trial.value)

@@ -1,0 +1,1 @@
+"""Mapping: typed `Record`s -> schema.org triples (pyoxigraph terms), with minted IRIs."""

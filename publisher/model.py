@@ -1,0 +1,133 @@
+"""Typed records: the values that cross from the readers to the mapper.
+
+A reader turns one source record into a `Record` and knows nothing of RDF; the mapper
+turns a `Record` into triples and knows nothing of source formats. Values stay as the
+source gave them (a DOI with bad syntax is kept, not dropped) so that validation can
+name the field at fault instead of the data silently disappearing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from: shown in every report line about it."""
+
+    path: str
+    position: int  # 1-based number of the record within its file
+    line: int | None = None  # 1-based line where the record starts, for text formats
+    format: str = ""
+
+    def describe(self) -> str:
+        where = f"{self.path} record {self.position}"
+        return f"{where} (line {self.line})" if self.line else where
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named as an author; `name` is the display form ("Given Family")."""
+
+    name: str
+    family_name: str | None = None
+    given_name: str | None = None
+    orcid: str | None = None
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A corporate body (a collective author, a sponsor): never a Person."""
+
+    name: str
+
+
+Agent = Person | Organization
+
+
+@dataclass(frozen=True)
+class Periodical:
+    name: str
+    issns: tuple[str, ...] = ()
+
+
+class DatePrecision(Enum):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date as precise as the source: 2021, 2021-08 or 2021-08-15."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> DatePrecision:
+        if self.day is not None:
+            return DatePrecision.DAY
+        if self.month is not None:
+            return DatePrecision.MONTH
+        return DatePrecision.YEAR
+
+    def isoformat(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+        if self.day is not None:
+            text += f"-{self.day:02d}"
+        return text
+
+
+@dataclass(frozen=True)
+class TrialId:
+    """A clinical-trial registration number and the registry that issued it."""
+
+    registry: str  # key of publisher.identifiers.TRIAL_REGISTRIES, e.g. "nct"
+    value: str
+
+
+@dataclass(frozen=True)
+class UnknownField:
+    """A labelled field the reader does not understand: reported, never dropped silently."""
+
+    label: str
+    value: str
+
+
+@dataclass
+class Record:
+    """One bibliographic record, as read from its source, before any RDF exists."""
+
+    source: SourceRef
+    title: str | None = None
+    abstract: str | None = None
+    languages: list[str] = field(default_factory=list)  # BCP 47 tags
+    authors: list[Agent] = field(default_factory=list)  # in the source's order
+    contributors: list[Agent] = field(default_factory=list)
+    periodical: Periodical | None = None
+    volume: str | None = None
+    issue: str | None = None
+    page_start: str | None = None
+    page_end: str | None = None
+    date: PartialDate | None = None
+    doi: str | None = None
+    subjects: list[str] = field(default_factory=list)
+    publication_types: list[str] = field(default_factory=list)
+    trials: list[TrialId] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    unknown_fields: list[UnknownField] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A record (or a whole file) that could not be read at all; counted as rejected."""
+
+    source: SourceRef
+    message: str
+    field: str | None = None

@@ -1,0 +1,46 @@
+"""The one place input formats are registered, and format detection by content."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+from publisher.model import ReadError, Record, SourceRef
+from publisher.readers.base import Reader
+from publisher.readers.vufind_text import VufindTextReader
+
+READERS: dict[str, Reader] = {reader.name: reader for reader in (VufindTextReader(),)}
+AUTO = "auto"
+SNIFF_BYTES = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def format_names() -> list[str]:
+    return [AUTO, *READERS]
+
+
+def detect(head: bytes) -> Reader | None:
+    """The first registered reader that recognises the bytes, or None."""
+    return next((reader for reader in READERS.values() if reader.sniff(head)), None)
+
+
+def read_file(path: Path, format_name: str = AUTO) -> Iterator[Record | ReadError]:
+    """Every record of one file, whatever its format; problems come back as ReadErrors."""
+    where = SourceRef(str(path), 1, format=format_name)
+    try:
+        data = path.read_bytes()
+        if data.startswith(_GZIP_MAGIC):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        yield ReadError(where, f"cannot read the file: {error}")
+        return
+    if not data.strip():
+        yield ReadError(where, "the file is empty")
+        return
+    reader = READERS.get(format_name) if format_name != AUTO else detect(data[:SNIFF_BYTES])
+    if reader is None:
+        tried = ", ".join(READERS)
+        yield ReadError(where, f"unrecognised format (tried: {tried})")
+        return
+    yield from reader.read(data, str(path))

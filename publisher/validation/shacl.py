@@ -1,0 +1,118 @@
+"""pyshacl over one record at a time, with results turned into plain-language violations.
+
+Each record is validated as its own graph: validating a merged batch hides a record's
+missing triple when another record happens to supply it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import pyshacl
+from pyoxigraph import BlankNode as OxBlankNode
+from pyoxigraph import Literal as OxLiteral
+from pyoxigraph import NamedNode as OxNamedNode
+from pyoxigraph import Triple
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from publisher.mapping.vocab import SH, XSD, prefixes
+from publisher.resources import data_path
+
+SHACL = Namespace(SH)
+_XSD_STRING = XSD + "string"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result, in the words a report shows."""
+
+    message: str
+    focus: str
+    path: str | None
+    constraint: str
+    value: str | None = None
+    severity: str = "Violation"
+
+
+@cache
+def shapes_graph() -> Graph:
+    graph = Graph()
+    graph.parse(data_path("shapes", "publisher.ttl"), format="turtle")
+    return graph
+
+
+def to_rdflib(triples: Iterable[Triple]) -> Graph:
+    """pyoxigraph triples -> an rdflib graph, the form pyshacl is fast and correct on."""
+    graph = Graph()
+    bnodes: dict[str, BNode] = {}
+
+    def convert(term: object) -> Node:
+        if isinstance(term, OxNamedNode):
+            return URIRef(term.value)
+        if isinstance(term, OxBlankNode):
+            return bnodes.setdefault(term.value, BNode())
+        if isinstance(term, OxLiteral):
+            if term.language:
+                return Literal(term.value, lang=term.language)
+            if term.datatype.value == _XSD_STRING:
+                return Literal(term.value)
+            return Literal(term.value, datatype=URIRef(term.datatype.value))
+        raise TypeError(f"unexpected RDF term {term!r}")
+
+    for triple in triples:
+        graph.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)))
+    return graph
+
+
+class ShaclValidator:
+    """Validates record graphs against the project's shapes (loaded once)."""
+
+    def __init__(self, base_uri: str) -> None:
+        self.shapes = shapes_graph()
+        self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
+
+    def validate(self, triples: Iterable[Triple]) -> list[Violation]:
+        data = to_rdflib(triples)
+        conforms, report, _ = pyshacl.validate(
+            data, shacl_graph=self.shapes, inference="none", advanced=True, allow_warnings=False
+        )
+        if conforms:
+            return []
+        assert isinstance(report, Graph)
+        return sorted(self._violations(report), key=lambda v: (v.focus, v.path or "", v.message))
+
+    def _violations(self, report: Graph) -> Iterable[Violation]:
+        for result in report.subjects(SHACL.resultSeverity, None):
+            focus = report.value(result, SHACL.focusNode)
+            path = report.value(result, SHACL.resultPath)
+            component = report.value(result, SHACL.sourceConstraintComponent)
+            message = report.value(result, SHACL.resultMessage)
+            value = report.value(result, SHACL.value)
+            severity = report.value(result, SHACL.resultSeverity)
+            yield Violation(
+                message=str(message) if message else "the record breaks a SHACL constraint",
+                focus=self._name(focus),
+                path=self._name(path) if path is not None else None,
+                constraint=self._local(component),
+                value=str(value) if value is not None else None,
+                severity=self._local(severity),
+            )
+
+    def _name(self, term: Node | None) -> str:
+        if isinstance(term, URIRef):
+            for prefix, namespace in self.curies:
+                if str(term).startswith(namespace) and prefix != "pub":
+                    return f"{prefix}:{str(term)[len(namespace):]}"
+            return f"<{term}>"
+        if isinstance(term, BNode):
+            return "a blank node"
+        return str(term)
+
+    @staticmethod
+    def _local(term: Node | None) -> str:
+        text = str(term or "")
+        local = text.rsplit("#", 1)[-1]
+        return local.removesuffix("ConstraintComponent")

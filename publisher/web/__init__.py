@@ -1,0 +1,1 @@
+"""The web layer: dereferenceable IRIs with content negotiation, SPARQL, HTML pages."""

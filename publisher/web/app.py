@@ -1,0 +1,167 @@
+"""The FastAPI application: landing page, SPARQL endpoint, ontology, and every minted IRI."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+
+import rdflib
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, parse, RdfFormat
+from starlette.concurrency import run_in_threadpool
+
+from publisher.config import Settings
+from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
+from publisher.resources import data_path
+from publisher.store.base import Store
+from publisher.web import jsonld, sparql
+from publisher.web.conneg import negotiate
+from publisher.web.errors import ClientError
+from publisher.web.formats import GRAPH_BY_MEDIA_TYPE, GRAPH_BY_NAME, GRAPH_FORMATS, content_type, serialize_graph
+from publisher.web.views import ViewBuilder
+
+log = logging.getLogger(__name__)
+HTML = "text/html"
+# Ties go to the earlier offer: a client that says only */* (curl, most libraries) gets
+# Turtle; browsers name text/html with a higher q than */*, so they get the page.
+RESOURCE_OFFERS = [*(f.media_type for f in GRAPH_FORMATS), HTML]
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    app = FastAPI(
+        title="Scholarly Linked Data publisher",
+        description="schema.org descriptions of scholarly articles and clinical trials, "
+        "with SPARQL 1.1 and content negotiation.",
+        docs_url="/api", redoc_url=None,
+    )
+    base = settings.base_uri
+    views = ViewBuilder(base, store)
+    ontology = _load_ontology(base)
+
+    @app.exception_handler(ClientError)
+    async def client_error(_: Request, error: ClientError) -> Response:
+        return PlainTextResponse(error.message + "\n", status_code=error.status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("error serving %s", request.url.path)
+        return PlainTextResponse("internal error; the server log has the details\n", status_code=500)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def landing() -> HTMLResponse:
+        listing = await run_in_threadpool(_landing_listing, store)
+        html = _templates().get_template("index.html").render(base=base, **listing)
+        return HTMLResponse(html)
+
+    @app.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint")
+    async def sparql_endpoint(request: Request) -> Response:
+        query = await sparql.parse_request(request)
+        if query is None:
+            if negotiate(request.headers.get("accept"), [HTML, "*/*"]) == HTML:
+                examples = _example_query(base)
+                html = _templates().get_template("sparql.html").render(example=examples)
+                return HTMLResponse(html, headers={"Vary": "Accept"})
+            raise ClientError(400, "missing the query parameter (SPARQL 1.1 Protocol: ?query=...)")
+        return await sparql.execute(store, query, base)
+
+    @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
+    async def ontology_document(request: Request) -> Response:
+        iri = NamedNode(base + ONTOLOGY_PATH)
+        return _represent(request, iri, ontology, base, views)
+
+    @app.get("/{path:path}", summary="Any minted IRI: content negotiation between RDF formats and HTML")
+    async def resource(request: Request, path: str) -> Response:
+        try:
+            iri = NamedNode(base + path)
+        except ValueError as error:
+            raise ClientError(400, f"not a valid IRI: {error}") from error
+        triples = await run_in_threadpool(store.describe, iri)
+        if not triples:
+            raise ClientError(404, f"nothing is published about {iri.value}")
+        return await run_in_threadpool(_represent, request, iri, triples, base, views)
+
+    return app
+
+
+def _represent(request: Request, iri: NamedNode, triples: list[Triple], base: str, views: ViewBuilder) -> Response:
+    override = request.query_params.get("format")
+    if override:
+        fmt = GRAPH_BY_NAME.get(override.lower()) or GRAPH_BY_MEDIA_TYPE.get(override.lower())
+        media_type = HTML if override.lower() == "html" else (fmt.media_type if fmt else None)
+        if media_type is None:
+            raise ClientError(406, f"format={override!r} is not one of: html, {', '.join(GRAPH_BY_NAME)}")
+    else:
+        accept = request.headers.get("accept")
+        media_type = negotiate(accept, RESOURCE_OFFERS)
+        if media_type is None:
+            raise ClientError(406, f"cannot serve {accept!r}; available: {', '.join(RESOURCE_OFFERS)}")
+    headers = {"Vary": "Accept"}
+    if media_type == HTML:
+        view = views.resource(iri, triples)
+        document = jsonld.to_jsonld(triples, base, iri)
+        html = _templates().get_template("resource.html").render(
+            view=view, jsonld=jsonld.dumps_for_html(document),
+            alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
+        )
+        return HTMLResponse(html, headers=headers)
+    body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], base, iri)
+    return Response(body, media_type=content_type(media_type), headers=headers)
+
+
+def _load_ontology(base: str) -> list[Triple]:
+    """The vocabulary file has relative IRIs; resolve them against where we publish it."""
+    document = base + ONTOLOGY_PATH
+    graph = rdflib.Graph()
+    graph.parse(data_path("ontology", "publisher.ttl"), format="turtle", publicID=document)
+    nt = graph.serialize(format="nt", encoding="utf-8")
+    return [quad.triple for quad in parse(nt, format=RdfFormat.N_TRIPLES)]
+
+
+LANDING_QUERIES = {
+    "articles": """
+        SELECT ?item (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) WHERE {
+          ?item a schema:ScholarlyArticle . OPTIONAL { ?item schema:name ?n } OPTIONAL { ?item schema:datePublished ?d }
+        } GROUP BY ?item ORDER BY ?name LIMIT 500""",
+    "periodicals": """
+        SELECT ?item (SAMPLE(?n) AS ?name) WHERE { ?item a schema:Periodical . OPTIONAL { ?item schema:name ?n } }
+        GROUP BY ?item ORDER BY ?name LIMIT 500""",
+    "trials": """
+        SELECT ?item (SAMPLE(?v) AS ?name) WHERE {
+          ?item a schema:MedicalTrial . OPTIONAL { ?item schema:identifier/schema:value ?v }
+        } GROUP BY ?item ORDER BY ?name LIMIT 500""",
+}
+
+
+def _landing_listing(store: Store) -> dict[str, list[tuple[str, str, str]]]:
+    prologue = "PREFIX schema: <https://schema.org/>\n"
+    listing: dict[str, list[tuple[str, str, str]]] = {}
+    for key, query in LANDING_QUERIES.items():
+        result = store.query(prologue + query)
+        assert isinstance(result, QuerySolutions)
+        rows = []
+        for solution in result:
+            item = solution["item"]
+            name, date = solution["name"], solution["date"] if "date" in query else None
+            rows.append((
+                item.value if isinstance(item, NamedNode) else str(item),
+                name.value if isinstance(name, Literal) else "",
+                date.value if isinstance(date, Literal) else "",
+            ))
+        listing[key] = rows
+    return listing
+
+
+def _example_query(base: str) -> str:
+    lines = [f"PREFIX {p}: <{ns}>" for p, ns in prefixes(base).items() if p in ("schema", "bibo")]
+    lines += ["SELECT ?article ?title WHERE {", "  ?article a schema:ScholarlyArticle ; schema:name ?title .",
+              "} LIMIT 10"]
+    return "\n".join(lines)

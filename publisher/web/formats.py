@@ -1,0 +1,63 @@
+"""The RDF and result serialisations we serve, by media type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Triple, serialize
+
+from publisher.mapping.vocab import prefixes
+from publisher.web import jsonld
+
+
+@dataclass(frozen=True)
+class GraphFormat:
+    media_type: str
+    name: str  # the value of `?format=`
+    extension: str
+    oxigraph: RdfFormat | None  # None: built by publisher.web.jsonld
+
+
+GRAPH_FORMATS = [
+    GraphFormat("text/turtle", "turtle", "ttl", RdfFormat.TURTLE),
+    GraphFormat("application/ld+json", "jsonld", "jsonld", None),
+    GraphFormat("application/n-triples", "ntriples", "nt", RdfFormat.N_TRIPLES),
+    GraphFormat("application/rdf+xml", "rdfxml", "rdf", RdfFormat.RDF_XML),
+]
+GRAPH_BY_MEDIA_TYPE = {f.media_type: f for f in GRAPH_FORMATS}
+GRAPH_BY_NAME = {f.name: f for f in GRAPH_FORMATS} | {f.extension: f for f in GRAPH_FORMATS}
+# Common aliases clients send.
+GRAPH_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
+                 "text/plain": "application/n-triples"}
+
+
+@dataclass(frozen=True)
+class ResultsFormat:
+    media_type: str
+    name: str
+    oxigraph: QueryResultsFormat
+
+
+RESULTS_FORMATS = [
+    ResultsFormat("application/sparql-results+json", "json", QueryResultsFormat.JSON),
+    ResultsFormat("application/sparql-results+xml", "xml", QueryResultsFormat.XML),
+    ResultsFormat("text/csv", "csv", QueryResultsFormat.CSV),
+    ResultsFormat("text/tab-separated-values", "tsv", QueryResultsFormat.TSV),
+]
+RESULTS_BY_MEDIA_TYPE = {f.media_type: f for f in RESULTS_FORMATS}
+RESULTS_BY_NAME = {f.name: f for f in RESULTS_FORMATS}
+
+
+def content_type(media_type: str) -> str:
+    textual = media_type.startswith("text/") or media_type.endswith(("json", "xml", "triples"))
+    return f"{media_type}; charset=utf-8" if textual else media_type
+
+
+def serialize_graph(
+    triples: list[Triple], fmt: GraphFormat, base_uri: str, main: NamedNode | None = None
+) -> bytes:
+    if fmt.oxigraph is None:
+        return jsonld.dumps(jsonld.to_jsonld(triples, base_uri, main))
+    if fmt.oxigraph == RdfFormat.TURTLE:
+        return serialize(triples, format=fmt.oxigraph, prefixes=prefixes(base_uri))
+    return serialize(triples, format=fmt.oxigraph)
