@@ -18,8 +18,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from publisher.config import Settings
 from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
@@ -27,15 +27,33 @@ from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
 from publisher.store.oxigraph import OxigraphStore
 
-app = typer.Typer(help="Publish scholarly and clinical-trial records as Linked Data.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
+app = typer.Typer(
+    help="Publish scholarly and clinical-trial records as Linked Data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# soft_wrap: report lines stay whole, so other programs can grep them.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
-StoreOption = Annotated[Path | None, typer.Option("--store", help="Store folder [env: PUBLISHER_STORE; default ./publisher-store]")]
-BaseOption = Annotated[str | None, typer.Option("--base-uri", help="Base URI of minted IRIs [env: PUBLISHER_BASE_URI; default http://127.0.0.1:8000/]")]
-FormatOption = Annotated[str, typer.Option("--format", help=f"Input format: {', '.join(format_names())}")]
-PathsArgument = Annotated[list[Path], typer.Argument(help="Files or folders of records", exists=True)]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store folder [env: PUBLISHER_STORE; default ./publisher-store]"),
+]
+BaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-uri",
+        help="Base URI of minted IRIs [env: PUBLISHER_BASE_URI; default http://127.0.0.1:8000/]",
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help=f"Input format: {', '.join(format_names())}")
+]
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="Files or folders of records", exists=True)
+]
 
 
 def _settings(**overrides: object) -> Settings:
@@ -48,13 +66,19 @@ def _settings(**overrides: object) -> Settings:
 
 def _check_format(format_name: str) -> None:
     if format_name not in format_names():
-        err.print(f"[red]unknown format {format_name!r}[/red]; choose one of: {', '.join(format_names())}")
+        err.print(
+            f"[red]unknown format {format_name!r}[/red]; choose one of: {', '.join(format_names())}"
+        )
         raise typer.Exit(2)
 
 
 @app.command()
-def ingest(paths: PathsArgument, store: StoreOption = None, base_uri: BaseOption = None,
-           format: FormatOption = AUTO) -> None:
+def ingest(
+    paths: PathsArgument,
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+    format: FormatOption = AUTO,
+) -> None:
     """Validate records and publish the valid ones into the store."""
     _check_format(format)
     settings = _settings(store=store, base_uri=base_uri)
@@ -64,7 +88,9 @@ def ingest(paths: PathsArgument, store: StoreOption = None, base_uri: BaseOption
 
 
 @app.command()
-def validate(paths: PathsArgument, base_uri: BaseOption = None, format: FormatOption = AUTO) -> None:
+def validate(
+    paths: PathsArgument, base_uri: BaseOption = None, format: FormatOption = AUTO
+) -> None:
     """Run every check ingest runs; store nothing."""
     _check_format(format)
     settings = _settings(base_uri=base_uri)
@@ -73,9 +99,16 @@ def validate(paths: PathsArgument, base_uri: BaseOption = None, format: FormatOp
 
 
 @app.command()
-def serve(store: StoreOption = None, base_uri: BaseOption = None,
-          host: Annotated[str | None, typer.Option(help="Interface [env: PUBLISHER_HOST; default 127.0.0.1]")] = None,
-          port: Annotated[int | None, typer.Option(help="Port [env: PUBLISHER_PORT; default 8000]")] = None) -> None:
+def serve(
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface [env: PUBLISHER_HOST; default 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port [env: PUBLISHER_PORT; default 8000]")
+    ] = None,
+) -> None:
     """Serve the store: resource pages, content negotiation and /sparql."""
     settings = _settings(store=store, base_uri=base_uri, host=host, port=port)
     if not settings.store.is_dir():
@@ -85,15 +118,18 @@ def serve(store: StoreOption = None, base_uri: BaseOption = None,
 
 
 @app.command()
-def demo(store: StoreOption = None, base_uri: BaseOption = None,
-         host: Annotated[str | None, typer.Option(help="Interface [default 127.0.0.1]")] = None,
-         port: Annotated[int | None, typer.Option(help="Port [default 8000]")] = None) -> None:
+def demo(
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface [default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default 8000]")] = None,
+) -> None:
     """Publish the bundled example records into a fresh store and serve them."""
     settings = _settings(base_uri=base_uri, host=host, port=port)
     folder = store or Path(tempfile.mkdtemp(prefix="publisher-demo-"))
     if store is not None and store.exists():
         shutil.rmtree(store)
-    examples = sorted(examples_dir().glob("*.txt"))
+    examples = sorted(examples_dir().glob("*"))
     with _open_store(folder) as opened:
         summary = _run(Pipeline(settings.base_uri, opened), examples)
     if summary.rejected:
@@ -119,7 +155,12 @@ def _open_store(folder: Path) -> Iterator[OxigraphStore]:
 def _run(pipeline: Pipeline, paths: list[Path]) -> Summary:
     summary = Summary()
     files = expand_paths(paths)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("files", total=len(files))
         for path in files:
@@ -141,11 +182,15 @@ def _report(outcome: Outcome) -> None:
         return
     err.print(f"[red]rejected[/red] {where}")
     for problem in outcome.problems:
-        details = [f"field {problem.field}" if problem.field else "",
-                   f"node {problem.focus}" if problem.focus else "",
-                   f"constraint {problem.constraint}" if problem.constraint else ""]
+        details = [
+            f"field {problem.field}" if problem.field else "",
+            f"node {problem.focus}" if problem.focus else "",
+            f"constraint {problem.constraint}" if problem.constraint else "",
+        ]
         suffix = "; ".join(d for d in details if d)
-        err.print(f"  - {escape(problem.message)}" + (f" [dim]({escape(suffix)})[/dim]" if suffix else ""))
+        err.print(
+            f"  - {escape(problem.message)}" + (f" [dim]({escape(suffix)})[/dim]" if suffix else "")
+        )
 
 
 def _short(text: str, limit: int = 70) -> str:

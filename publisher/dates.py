@@ -19,7 +19,9 @@ def parse_partial_date(text: str) -> PartialDate | None:
     return make_partial_date(year, month, day)
 
 
-def make_partial_date(year: int, month: int | None = None, day: int | None = None) -> PartialDate | None:
+def make_partial_date(
+    year: int, month: int | None = None, day: int | None = None
+) -> PartialDate | None:
     """Build a PartialDate, refusing impossible months and days (2021-02-30)."""
     import calendar
 

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from publisher.model import TrialId
 
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_PREFIXES = re.compile(
-    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|info:doi/)", re.IGNORECASE
-)
+_DOI_PREFIXES = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|info:doi/)", re.IGNORECASE)
 
 
 def clean_doi(raw: str) -> str:
@@ -99,23 +97,34 @@ TRIAL_REGISTRIES: dict[str, TrialRegistry] = {
     r.key: r
     for r in (
         TrialRegistry(
-            "nct", "ClinicalTrials.gov", re.compile(r"\bNCT\W{0,2}(\d{8})\b", re.IGNORECASE),
-            "NCT{0}", "https://clinicaltrials.gov/study/{id}",
+            "nct",
+            "ClinicalTrials.gov",
+            re.compile(r"\bNCT\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "NCT{0}",
+            "https://clinicaltrials.gov/study/{id}",
         ),
         TrialRegistry(
-            "eudract", "EudraCT",
+            "eudract",
+            "EudraCT",
             # The ICTRP list's look-behind `(?<!IRCT|PACTR)` is variable-width, which
             # Python's `re` rejects; two fixed-width look-behinds say the same.
             re.compile(r"(?<!IRCT)(?<!PACTR)\b((?:19|20)\d{2})-(\d{6})-(\d{2})\b"),
-            "{0}-{1}-{2}", "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
+            "{0}-{1}-{2}",
+            "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
         ),
         TrialRegistry(
-            "drks", "DRKS", re.compile(r"\bDRKS\W{0,2}(\d{8})\b", re.IGNORECASE),
-            "DRKS{0}", "https://drks.de/search/en/trial/{id}",
+            "drks",
+            "DRKS",
+            re.compile(r"\bDRKS\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "DRKS{0}",
+            "https://drks.de/search/en/trial/{id}",
         ),
         TrialRegistry(
-            "isrctn", "ISRCTN", re.compile(r"\bISRCTN\W{0,2}(\d{8})\b", re.IGNORECASE),
-            "ISRCTN{0}", "https://www.isrctn.com/{id}",
+            "isrctn",
+            "ISRCTN",
+            re.compile(r"\bISRCTN\W{0,2}(\d{8})\b", re.IGNORECASE),
+            "ISRCTN{0}",
+            "https://www.isrctn.com/{id}",
         ),
     )
 }

@@ -62,8 +62,10 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             files.append(path)
@@ -82,7 +84,9 @@ class Pipeline:
     def run_file(self, path: Path) -> Iterator[Outcome]:
         for item in read_file(path, self.format_name):
             if isinstance(item, ReadError):
-                yield Outcome(item.source, None, False, problems=[Problem(item.message, item.field)])
+                yield Outcome(
+                    item.source, None, False, problems=[Problem(item.message, item.field)]
+                )
             else:
                 yield self.run_record(item)
 
@@ -110,5 +114,7 @@ class Pipeline:
 
 
 def _warnings(record: Record) -> list[str]:
-    unknown = [f"unknown field {f.label!r} not published: {f.value[:80]!r}" for f in record.unknown_fields]
+    unknown = [
+        f"unknown field {f.label!r} not published: {f.value[:80]!r}" for f in record.unknown_fields
+    ]
     return [*record.warnings, *unknown]

@@ -18,4 +18,4 @@ def data_path(*parts: str) -> Path:
 
 def examples_dir() -> Path:
     """The example records shipped with the package (the seed and a few more pages)."""
-    return _PACKAGE / "examples"
+    return _PACKAGE / "examples" / "records"

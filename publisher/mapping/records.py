@@ -90,7 +90,11 @@ class RecordMapper:
         out.add(graph, NamedNode(FOAF + "primaryTopic"), mapped.article)
         out.add(graph, NamedNode(self.pub + "sourceFormat"), Literal(source.format))
         out.add(graph, NamedNode(self.pub + "sourceFile"), Literal(_file_name(source.path)))
-        out.add(graph, NamedNode(self.pub + "recordPosition"), Literal(str(source.position), datatype=XSD_INTEGER))
+        out.add(
+            graph,
+            NamedNode(self.pub + "recordPosition"),
+            Literal(str(source.position), datatype=XSD_INTEGER),
+        )
         stamp = (when or datetime.now(UTC)).replace(microsecond=0).isoformat()
         out.add(graph, NamedNode(PROV + "generatedAtTime"), Literal(stamp, datatype=XSD_DATETIME))
         return out.triples

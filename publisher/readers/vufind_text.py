@@ -15,7 +15,8 @@ A page looks like this (the founding example, shortened)::
     DOI:10.3389/fonc.2021.699946
 
 Several pages may follow one another in one file. The rule: the first non-blank line
-of the file is a title; after a record body has begun, a non-blank line starts a new
+of the file is a title (unless it is the teaser, the paragraph right before the
+"Full description" link: then the page has no title); after a record body has begun, a non-blank line starts a new
 record when it (a) follows a blank line, (b) is not a field line (a known `Label:`)
 nor user-interface text, (c) is followed by a blank line or a user-interface line,
 and (d) has a field line somewhere after it. Everything from one title to the next
@@ -97,10 +98,10 @@ LABELS: dict[str, Field] = {
     "Anmerkungen": Field.NOTES,
     "Notes": Field.NOTES,
 }
+FULL_DESCRIPTION_LINKS = {"Ausführliche Beschreibung", "Full description"}
 # Lines that are the page's furniture, not data (exact, whole line).
 UI_LINES = {
-    "Ausführliche Beschreibung",
-    "Full description",
+    *FULL_DESCRIPTION_LINKS,
     "Gespeichert in:",
     "Saved in:",
     "Beschreibung",
@@ -116,14 +117,24 @@ UI_LINES = {
 }
 BODY_CAPTIONS = {"Bibliographische Detailangaben", "Bibliographic Details"}
 ONLINE_LINK_TEXTS = {"volltext", "full text"}
-ARTICLE_FORMATS = {"artikel", "article", "aufsatz", "elektronischer aufsatz", "e-article",
-                   "journal article", "zeitschriftenartikel", "fallbericht", "case report",
-                   "case reports"}
+ARTICLE_FORMATS = {
+    "artikel",
+    "article",
+    "aufsatz",
+    "elektronischer aufsatz",
+    "e-article",
+    "journal article",
+    "zeitschriftenartikel",
+    "fallbericht",
+    "case report",
+    "case reports",
+}
 CASE_REPORT = re.compile(r"\bcase\s+reports?\b|\bfallberichte?\b", re.IGNORECASE)
 PROSE_FIELDS = {Field.SUMMARY, Field.NOTES}
 
 _KNOWN_LABEL = re.compile(
-    r"^(?P<label>" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
+    r"^(?P<label>"
+    + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
     + r")\s*:\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
@@ -164,7 +175,9 @@ class VufindTextReader:
             # The head may cut a multi-byte character in half.
             text = head[:-3].decode("utf-8-sig", errors="ignore")
         kinds = [classify(line) for line in text.splitlines()]
-        return LineKind.FIELD in kinds and (LineKind.CAPTION in kinds or kinds.count(LineKind.FIELD) >= 2)
+        return LineKind.FIELD in kinds and (
+            LineKind.CAPTION in kinds or kinds.count(LineKind.FIELD) >= 2
+        )
 
     def read(self, data: bytes, path: str) -> Iterator[Record | ReadError]:
         text = decode_text(data, path, FORMAT_NAME)
@@ -174,9 +187,13 @@ class VufindTextReader:
         lines = text.splitlines()
         starts = record_starts(lines)
         if not starts:
-            yield ReadError(SourceRef(path, 1, format=FORMAT_NAME), "the file holds no record (it is empty)")
+            yield ReadError(
+                SourceRef(path, 1, format=FORMAT_NAME), "the file holds no record (it is empty)"
+            )
             return
-        for position, (start, end) in enumerate(zip(starts, [*starts[1:], len(lines)], strict=True), 1):
+        for position, (start, end) in enumerate(
+            zip(starts, [*starts[1:], len(lines)], strict=True), 1
+        ):
             source = SourceRef(path, position, start + 1, FORMAT_NAME)
             yield parse_page(lines[start:end], source)
 
@@ -202,7 +219,10 @@ def record_starts(lines: list[str]) -> list[int]:
             in_body
             and kind is LineKind.TEXT
             and kinds[i - 1] is LineKind.BLANK
-            and (i + 1 == len(lines) or kinds[i + 1] in (LineKind.BLANK, LineKind.UI, LineKind.CAPTION))
+            and (
+                i + 1 == len(lines)
+                or kinds[i + 1] in (LineKind.BLANK, LineKind.UI, LineKind.CAPTION)
+            )
             and field_after[i + 1]
         ):
             starts.append(i)
@@ -222,7 +242,7 @@ def parse_page(lines: list[str], source: SourceRef) -> Record:
     record = Record(source=source)
     first = lines[0].strip()
     body_from = 0
-    if classify(first) is LineKind.TEXT:
+    if classify(first) is LineKind.TEXT and not _is_teaser(lines, 0):
         record.title = first
         body_from = 1
     teaser: list[str] = []
@@ -240,7 +260,9 @@ def parse_page(lines: list[str], source: SourceRef) -> Record:
         if known:
             in_body = True
             label = known.group("label")
-            fields.append(_RawField(label, _LABEL_BY_LOWER[label.lower()], [known.group("value").strip()]))
+            fields.append(
+                _RawField(label, _LABEL_BY_LOWER[label.lower()], [known.group("value").strip()])
+            )
             continue
         if not in_body:
             teaser.append(line)
@@ -257,6 +279,13 @@ def parse_page(lines: list[str], source: SourceRef) -> Record:
     return record
 
 
+def _is_teaser(lines: list[str], index: int) -> bool:
+    """The teaser is the one paragraph followed by the "Full description" link."""
+    following = (line.strip() for line in lines[index + 1 :])
+    next_line = next((line for line in following if line), "")
+    return next_line in FULL_DESCRIPTION_LINKS
+
+
 def _apply_field(record: Record, raw: _RawField) -> None:
     values = [v for v in raw.values if v]
     joined = " ".join(values)
@@ -268,7 +297,9 @@ def _apply_field(record: Record, raw: _RawField) -> None:
         case Field.MAIN_AUTHORS | Field.OTHER_AUTHORS:
             people, warnings = split_inverted_name_list(joined)
             agents: list[Agent] = list(people)
-            (record.authors if raw.kind is Field.MAIN_AUTHORS else record.contributors).extend(agents)
+            (record.authors if raw.kind is Field.MAIN_AUTHORS else record.contributors).extend(
+                agents
+            )
             record.warnings.extend(f"{raw.label}: {w}" for w in warnings)
         case Field.CORPORATE:
             record.authors.extend(Organization(v) for v in _split_list(values, ";"))
@@ -313,7 +344,9 @@ _PUBLISHED_IN = re.compile(
 )
 _VOLUME = re.compile(r"(?:Vol|Jg|Bd)\.?\s*([^\s,(]+)", re.IGNORECASE)
 _ISSUE = re.compile(r"\(([^)]+)\)")
-_PAGES = re.compile(r"(?:^|[\s,])(?:pp?|S)\.?\s*([^\s,\-–]+)(?:\s*[-–]\s*([^\s,]+))?", re.IGNORECASE)
+_PAGES = re.compile(
+    r"(?:^|[\s,])(?:pp?|S)\.?\s*([^\s,\-\u2013]+)(?:\s*[-\u2013]\s*([^\s,]+))?", re.IGNORECASE
+)
 
 
 def _apply_published_in(record: Record, value: str) -> None:
@@ -347,7 +380,10 @@ def _add_issns(record: Record, issns: list[str]) -> None:
 
 def _apply_format(record: Record, label: str, value: str) -> None:
     formats = [v.lower() for v in _split_list([value], ";,")]
-    if any(CASE_REPORT.search(f) for f in formats) and "Case Reports" not in record.publication_types:
+    if (
+        any(CASE_REPORT.search(f) for f in formats)
+        and "Case Reports" not in record.publication_types
+    ):
         record.publication_types.append("Case Reports")
     unsupported = [f for f in formats if f not in ARTICLE_FORMATS]
     if unsupported:
@@ -362,5 +398,9 @@ def _finish(record: Record, teaser: list[str]) -> None:
             record.warnings.append("only a truncated teaser, no Summary: no abstract published")
         else:
             record.abstract = text
-    if record.title and CASE_REPORT.search(record.title) and "Case Reports" not in record.publication_types:
+    if (
+        record.title
+        and CASE_REPORT.search(record.title)
+        and "Case Reports" not in record.publication_types
+    ):
         record.publication_types.append("Case Reports")

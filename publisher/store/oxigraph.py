@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, Quad, Store as OxStore, Triple
+from pyoxigraph import BlankNode, NamedNode, Quad, Triple
+from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME
 from publisher.store.base import QueryResult, Store
@@ -28,7 +29,9 @@ class OxigraphStore(Store):
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         # One SPARQL update is one transaction: readers see the old record or the new one.
         data = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
-        self._store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{data} }} }}")
+        self._store.update(
+            f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{data} }} }}"
+        )
 
     def remove_graph(self, graph: NamedNode) -> None:
         self._store.update(f"DROP SILENT GRAPH {graph}")

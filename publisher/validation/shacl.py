@@ -82,9 +82,11 @@ class ShaclValidator:
         if conforms:
             return []
         assert isinstance(report, Graph)
-        return sorted(self._violations(report), key=lambda v: (v.focus, v.path or "", v.message))
+        # A node reached by two targets is reported twice by pyshacl: keep one of each.
+        unique = set(self._violations(report, data))
+        return sorted(unique, key=lambda v: (v.focus, v.path or "", v.message))
 
-    def _violations(self, report: Graph) -> Iterable[Violation]:
+    def _violations(self, report: Graph, data: Graph) -> Iterable[Violation]:
         for result in report.subjects(SHACL.resultSeverity, None):
             focus = report.value(result, SHACL.focusNode)
             path = report.value(result, SHACL.resultPath)
@@ -94,18 +96,25 @@ class ShaclValidator:
             severity = report.value(result, SHACL.resultSeverity)
             yield Violation(
                 message=str(message) if message else "the record breaks a SHACL constraint",
-                focus=self._name(focus),
+                focus=self._focus_name(focus, data),
                 path=self._name(path) if path is not None else None,
                 constraint=self._local(component),
                 value=str(value) if value is not None else None,
                 severity=self._local(severity),
             )
 
+    def _focus_name(self, focus: Node | None, data: Graph) -> str:
+        """Blank nodes have no name: say whose property they are instead."""
+        if isinstance(focus, BNode):
+            for subject, predicate in data.subject_predicates(focus):
+                return f"the {self._name(predicate)} of {self._focus_name(subject, data)}"
+        return self._name(focus)
+
     def _name(self, term: Node | None) -> str:
         if isinstance(term, URIRef):
             for prefix, namespace in self.curies:
                 if str(term).startswith(namespace) and prefix != "pub":
-                    return f"{prefix}:{str(term)[len(namespace):]}"
+                    return f"{prefix}:{str(term)[len(namespace) :]}"
             return f"<{term}>"
         if isinstance(term, BNode):
             return "a blank node"

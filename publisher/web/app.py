@@ -10,7 +10,7 @@ import rdflib
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, parse, RdfFormat
+from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
 
 from publisher.config import Settings
@@ -20,7 +20,13 @@ from publisher.store.base import Store
 from publisher.web import jsonld, sparql
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
-from publisher.web.formats import GRAPH_BY_MEDIA_TYPE, GRAPH_BY_NAME, GRAPH_FORMATS, content_type, serialize_graph
+from publisher.web.formats import (
+    GRAPH_BY_MEDIA_TYPE,
+    GRAPH_BY_NAME,
+    GRAPH_FORMATS,
+    content_type,
+    serialize_graph,
+)
 from publisher.web.views import ViewBuilder
 
 log = logging.getLogger(__name__)
@@ -41,7 +47,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         title="Scholarly Linked Data publisher",
         description="schema.org descriptions of scholarly articles and clinical trials, "
         "with SPARQL 1.1 and content negotiation.",
-        docs_url="/api", redoc_url=None,
+        docs_url="/api",
+        redoc_url=None,
     )
     base = settings.base_uri
     views = ViewBuilder(base, store)
@@ -54,7 +61,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("error serving %s", request.url.path)
-        return PlainTextResponse("internal error; the server log has the details\n", status_code=500)
+        return PlainTextResponse(
+            "internal error; the server log has the details\n", status_code=500
+        )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def landing() -> HTMLResponse:
@@ -78,7 +87,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         iri = NamedNode(base + ONTOLOGY_PATH)
         return _represent(request, iri, ontology, base, views)
 
-    @app.get("/{path:path}", summary="Any minted IRI: content negotiation between RDF formats and HTML")
+    @app.get(
+        "/{path:path}", summary="Any minted IRI: content negotiation between RDF formats and HTML"
+    )
     async def resource(request: Request, path: str) -> Response:
         try:
             iri = NamedNode(base + path)
@@ -92,25 +103,36 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     return app
 
 
-def _represent(request: Request, iri: NamedNode, triples: list[Triple], base: str, views: ViewBuilder) -> Response:
+def _represent(
+    request: Request, iri: NamedNode, triples: list[Triple], base: str, views: ViewBuilder
+) -> Response:
     override = request.query_params.get("format")
     if override:
         fmt = GRAPH_BY_NAME.get(override.lower()) or GRAPH_BY_MEDIA_TYPE.get(override.lower())
         media_type = HTML if override.lower() == "html" else (fmt.media_type if fmt else None)
         if media_type is None:
-            raise ClientError(406, f"format={override!r} is not one of: html, {', '.join(GRAPH_BY_NAME)}")
+            raise ClientError(
+                406, f"format={override!r} is not one of: html, {', '.join(GRAPH_BY_NAME)}"
+            )
     else:
         accept = request.headers.get("accept")
         media_type = negotiate(accept, RESOURCE_OFFERS)
         if media_type is None:
-            raise ClientError(406, f"cannot serve {accept!r}; available: {', '.join(RESOURCE_OFFERS)}")
+            raise ClientError(
+                406, f"cannot serve {accept!r}; available: {', '.join(RESOURCE_OFFERS)}"
+            )
     headers = {"Vary": "Accept"}
     if media_type == HTML:
         view = views.resource(iri, triples)
         document = jsonld.to_jsonld(triples, base, iri)
-        html = _templates().get_template("resource.html").render(
-            view=view, jsonld=jsonld.dumps_for_html(document),
-            alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
+        html = (
+            _templates()
+            .get_template("resource.html")
+            .render(
+                view=view,
+                jsonld=jsonld.dumps_for_html(document),
+                alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
+            )
         )
         return HTMLResponse(html, headers=headers)
     body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], base, iri)
@@ -129,10 +151,14 @@ def _load_ontology(base: str) -> list[Triple]:
 LANDING_QUERIES = {
     "articles": """
         SELECT ?item (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) WHERE {
-          ?item a schema:ScholarlyArticle . OPTIONAL { ?item schema:name ?n } OPTIONAL { ?item schema:datePublished ?d }
+          ?item a schema:ScholarlyArticle .
+          OPTIONAL { ?item schema:name ?n }
+          OPTIONAL { ?item schema:datePublished ?d }
         } GROUP BY ?item ORDER BY ?name LIMIT 500""",
     "periodicals": """
-        SELECT ?item (SAMPLE(?n) AS ?name) WHERE { ?item a schema:Periodical . OPTIONAL { ?item schema:name ?n } }
+        SELECT ?item (SAMPLE(?n) AS ?name) WHERE {
+          ?item a schema:Periodical . OPTIONAL { ?item schema:name ?n }
+        }
         GROUP BY ?item ORDER BY ?name LIMIT 500""",
     "trials": """
         SELECT ?item (SAMPLE(?v) AS ?name) WHERE {
@@ -151,17 +177,22 @@ def _landing_listing(store: Store) -> dict[str, list[tuple[str, str, str]]]:
         for solution in result:
             item = solution["item"]
             name, date = solution["name"], solution["date"] if "date" in query else None
-            rows.append((
-                item.value if isinstance(item, NamedNode) else str(item),
-                name.value if isinstance(name, Literal) else "",
-                date.value if isinstance(date, Literal) else "",
-            ))
+            rows.append(
+                (
+                    item.value if isinstance(item, NamedNode) else str(item),
+                    name.value if isinstance(name, Literal) else "",
+                    date.value if isinstance(date, Literal) else "",
+                )
+            )
         listing[key] = rows
     return listing
 
 
 def _example_query(base: str) -> str:
     lines = [f"PREFIX {p}: <{ns}>" for p, ns in prefixes(base).items() if p in ("schema", "bibo")]
-    lines += ["SELECT ?article ?title WHERE {", "  ?article a schema:ScholarlyArticle ; schema:name ?title .",
-              "} LIMIT 10"]
+    lines += [
+        "SELECT ?article ?title WHERE {",
+        "  ?article a schema:ScholarlyArticle ; schema:name ?title .",
+        "} LIMIT 10",
+    ]
     return "\n".join(lines)

@@ -27,8 +27,11 @@ GRAPH_FORMATS = [
 GRAPH_BY_MEDIA_TYPE = {f.media_type: f for f in GRAPH_FORMATS}
 GRAPH_BY_NAME = {f.name: f for f in GRAPH_FORMATS} | {f.extension: f for f in GRAPH_FORMATS}
 # Common aliases clients send.
-GRAPH_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
-                 "text/plain": "application/n-triples"}
+GRAPH_ALIASES = {
+    "application/x-turtle": "text/turtle",
+    "application/json": "application/ld+json",
+    "text/plain": "application/n-triples",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,5 @@ def serialize_graph(
 ) -> bytes:
     if fmt.oxigraph is None:
         return jsonld.dumps(jsonld.to_jsonld(triples, base_uri, main))
-    if fmt.oxigraph == RdfFormat.TURTLE:
-        return serialize(triples, format=fmt.oxigraph, prefixes=prefixes(base_uri))
-    return serialize(triples, format=fmt.oxigraph)
+    names = prefixes(base_uri) if fmt.oxigraph == RdfFormat.TURTLE else None
+    return serialize(triples, format=fmt.oxigraph, prefixes=names) or b""

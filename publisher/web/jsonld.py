@@ -46,10 +46,10 @@ class _Builder:
 
     def term(self, iri: str) -> str:
         if iri.startswith(SCHEMA):
-            return iri[len(SCHEMA):]
+            return iri[len(SCHEMA) :]
         for prefix, namespace in self.prefixes:
             if iri.startswith(namespace) and iri != namespace:
-                return f"{prefix}:{iri[len(namespace):]}"
+                return f"{prefix}:{iri[len(namespace) :]}"
         return iri
 
     def node(self, subject: NamedNode | BlankNode) -> JsonObject:
@@ -60,7 +60,11 @@ class _Builder:
         else:
             obj = {"@id": subject.value}
         triples = self.by_subject.get(key, [])
-        types = [self.term(t.object.value) for t in triples if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode)]
+        types = [
+            self.term(t.object.value)
+            for t in triples
+            if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode)
+        ]
         if types:
             obj["@type"] = types[0] if len(types) == 1 else sorted(types)
         grouped: dict[str, list[Any]] = defaultdict(list)
@@ -105,8 +109,12 @@ class _Builder:
             firsts = [t.object for t in triples if t.predicate == RDF_FIRST]
             rests = [t.object for t in triples if t.predicate == RDF_REST]
             if (
-                not isinstance(cell, BlankNode) or key in seen or len(triples) != 2
-                or len(firsts) != 1 or len(rests) != 1 or self.references[key] != 1
+                not isinstance(cell, BlankNode)
+                or key in seen
+                or len(triples) != 2
+                or len(firsts) != 1
+                or len(rests) != 1
+                or self.references[key] != 1
             ):
                 return None
             seen.add(key)
@@ -124,13 +132,16 @@ def to_jsonld(triples: list[Triple], base_uri: str, main: NamedNode | None = Non
         roots.append(builder.node(main))
     for key, subject_triples in builder.by_subject.items():
         subject = subject_triples[0].subject
-        if key in builder.emitted or (isinstance(subject, BlankNode) and builder.references[key]):
+        if key in builder.emitted or not isinstance(subject, NamedNode | BlankNode):
+            continue
+        if isinstance(subject, BlankNode) and builder.references[key]:
             continue
         roots.append(builder.node(subject))
     # Blank nodes only reachable from each other (cycles) still need a place.
     for key, subject_triples in builder.by_subject.items():
-        if key not in builder.emitted:
-            roots.append(builder.node(subject_triples[0].subject))
+        subject = subject_triples[0].subject
+        if key not in builder.emitted and isinstance(subject, NamedNode | BlankNode):
+            roots.append(builder.node(subject))
     document: JsonObject = {"@context": context(base_uri)}
     if len(roots) == 1:
         document.update(roots[0])

@@ -6,6 +6,7 @@ evaluates lazily while results are written, and the event loop must never wait o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -55,12 +56,16 @@ async def parse_request(request: Request) -> QueryRequest | None:
             params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         elif media_type == SPARQL_QUERY:
             if any(name == "query" for name, _ in url_params):
-                raise ClientError(400, "a query sent as application/sparql-query must not also be in the URL")
+                raise ClientError(
+                    400, "a query sent as application/sparql-query must not also be in the URL"
+                )
             params.append(("query", body.decode("utf-8", errors="replace")))
         elif media_type == SPARQL_UPDATE:
             raise ClientError(403, "this endpoint is read-only: SPARQL Update is not enabled")
         else:
-            raise ClientError(415, f"POST a query as {FORM} or {SPARQL_QUERY}, not {media_type or 'nothing'}")
+            raise ClientError(
+                415, f"POST a query as {FORM} or {SPARQL_QUERY}, not {media_type or 'nothing'}"
+            )
     if any(name == "update" for name, _ in params):
         raise ClientError(403, "this endpoint is read-only: SPARQL Update is not enabled")
     queries = [value for name, value in params if name == "query"]
@@ -105,27 +110,32 @@ def _execute_sync(store: Store, query: QueryRequest, base_uri: str) -> tuple[byt
     if len(query.query.encode()) > MAX_QUERY_BYTES:
         raise ClientError(413, f"the query is over {MAX_QUERY_BYTES} bytes")
     try:
-        result = store.query(query.query, default_graphs=query.default_graphs, named_graphs=query.named_graphs)
+        result = store.query(
+            query.query, default_graphs=query.default_graphs, named_graphs=query.named_graphs
+        )
     except SyntaxError as error:
         raise ClientError(400, f"SPARQL syntax error: {error}") from error
     if isinstance(result, QuerySolutions | QueryBoolean):
-        fmt = _pick(query, RESULTS_BY_NAME, RESULTS_BY_MEDIA_TYPE, [f.media_type for f in RESULTS_FORMATS])
+        names = {name: f.media_type for name, f in RESULTS_BY_NAME.items()}
+        fmt = _pick(query, names, [f.media_type for f in RESULTS_FORMATS])
         results_format = RESULTS_BY_MEDIA_TYPE[fmt]
         return result.serialize(format=results_format.oxigraph) or b"", fmt
-    fmt = _pick(query, GRAPH_BY_NAME, GRAPH_BY_MEDIA_TYPE, [f.media_type for f in GRAPH_FORMATS])
+    names = {name: f.media_type for name, f in GRAPH_BY_NAME.items()}
+    fmt = _pick(query, names, [f.media_type for f in GRAPH_FORMATS])
     return serialize_graph(list(result), GRAPH_BY_MEDIA_TYPE[fmt], base_uri), fmt
 
 
-def _pick(query: QueryRequest, by_name: dict[str, object], by_media: dict[str, object], offers: list[str]) -> str:
+def _pick(query: QueryRequest, names: Mapping[str, str], offers: list[str]) -> str:
+    """`format=` (a name or a media type) wins over Accept, so a browser link can choose."""
     if query.format_override:
         wanted = query.format_override.strip().lower()
         wanted = GRAPH_ALIASES.get(wanted, wanted)
-        if wanted in by_media:
-            return wanted
-        for name, fmt in by_name.items():
-            if name == wanted:
-                return str(fmt.media_type)  # type: ignore[attr-defined]
-        raise ClientError(406, f"format={query.format_override!r} is not one of: {', '.join(offers)}")
+        chosen = wanted if wanted in offers else names.get(wanted)
+        if chosen is None:
+            raise ClientError(
+                406, f"format={query.format_override!r} is not one of: {', '.join(names)}"
+            )
+        return chosen
     chosen = negotiate(query.accept, offers)
     if chosen is None:
         raise ClientError(406, f"cannot answer in {query.accept!r}; available: {', '.join(offers)}")

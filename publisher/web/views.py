@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
@@ -62,7 +63,8 @@ class _Index:
             self.by_subject[str(triple.subject)].append(triple)
 
     def values(self, subject: Term, predicate: NamedNode) -> list[Term]:
-        return [t.object for t in self.by_subject.get(str(subject), []) if t.predicate == predicate]
+        triples = self.by_subject.get(str(subject), [])
+        return [t.object for t in triples if t.predicate == predicate and _is_term(t.object)]
 
     def first(self, subject: Term, predicate: NamedNode) -> Term | None:
         values = self.values(subject, predicate)
@@ -94,10 +96,16 @@ class ViewBuilder:
 
     def resource(self, iri: NamedNode, triples: list[Triple]) -> ResourceView:
         index = _Index(triples)
-        types = [self.curie(t.value) for t in index.values(iri, RDF_TYPE) if isinstance(t, NamedNode)]
-        view = ResourceView(iri.value, index.label(iri) or iri.value.rsplit("/", 1)[-1], sorted(types))
+        types = [
+            self.curie(t.value) for t in index.values(iri, RDF_TYPE) if isinstance(t, NamedNode)
+        ]
+        view = ResourceView(
+            iri.value, index.label(iri) or iri.value.rsplit("/", 1)[-1], sorted(types)
+        )
         authors = index.first(iri, BIBO_AUTHOR_LIST)
-        ordered = index.items(authors) if authors is not None else index.values(iri, schema("author"))
+        ordered = (
+            index.items(authors) if authors is not None else index.values(iri, schema("author"))
+        )
         view.authors = [self.link(index, a) for a in ordered]
         view.container = self._container(index.first(iri, schema("isPartOf")))
         date = index.first(iri, schema("datePublished"))
@@ -105,16 +113,25 @@ class ViewBuilder:
         view.doi = self._doi(index, iri)
         abstract = index.first(iri, schema("abstract"))
         view.abstract = abstract.value if isinstance(abstract, Literal) else None
-        view.keywords = sorted(v.value for v in index.values(iri, schema("keywords")) if isinstance(v, Literal))
-        view.trials = [self.link(index, t) for t in sorted(index.values(iri, schema("mentions")), key=str)]
+        view.keywords = sorted(
+            v.value for v in index.values(iri, schema("keywords")) if isinstance(v, Literal)
+        )
+        view.trials = [
+            self.link(index, t) for t in sorted(index.values(iri, schema("mentions")), key=str)
+        ]
         view.rows = self._rows(index, iri)
         return view
 
     def _rows(self, index: _Index, iri: NamedNode) -> list[PropertyRow]:
         grouped: dict[str, list[Link]] = defaultdict(list)
         for triple in index.by_subject.get(str(iri), []):
-            grouped[self.curie(triple.predicate.value)].append(self.describe_value(index, triple.object))
-        return [PropertyRow(p, sorted(v, key=lambda link: link.text)) for p, v in sorted(grouped.items())]
+            if _is_term(triple.object):
+                value = self.describe_value(index, triple.object)
+                grouped[self.curie(triple.predicate.value)].append(value)
+        return [
+            PropertyRow(p, sorted(v, key=lambda link: link.text))
+            for p, v in sorted(grouped.items())
+        ]
 
     def describe_value(self, index: _Index, value: Term) -> Link:
         if isinstance(value, Literal):
@@ -123,8 +140,11 @@ class ViewBuilder:
         if isinstance(value, BlankNode):
             if index.first(value, RDF_FIRST) is not None:
                 return Link(", ".join(self.link(index, i).text for i in index.items(value)))
-            parts = [f"{self.curie(t.predicate.value)}: {self.describe_value(index, t.object).text}"
-                     for t in index.by_subject.get(str(value), []) if t.predicate != RDF_TYPE]
+            parts = [
+                f"{self.curie(t.predicate.value)}: {self.describe_value(index, t.object).text}"
+                for t in index.by_subject.get(str(value), [])
+                if t.predicate != RDF_TYPE and _is_term(t.object)
+            ]
             return Link("; ".join(sorted(parts)))
         return self.link(index, value)
 
@@ -136,17 +156,20 @@ class ViewBuilder:
 
     def href(self, iri: str) -> str:
         """Our own IRIs link within the site (so a page works on any host); others as they are."""
-        return "/" + iri[len(self.base_uri):] if iri.startswith(self.base_uri) else iri
+        return "/" + iri[len(self.base_uri) :] if iri.startswith(self.base_uri) else iri
 
     def curie(self, iri: str) -> str:
         for prefix, namespace in self.curies:
             if iri.startswith(namespace) and iri != namespace:
-                return f"{prefix}:{iri[len(namespace):]}"
+                return f"{prefix}:{iri[len(namespace) :]}"
         return iri
 
     def _doi(self, index: _Index, iri: NamedNode) -> Link | None:
         for node in index.values(iri, schema("identifier")):
-            kind, value = index.first(node, schema("propertyID")), index.first(node, schema("value"))
+            kind, value = (
+                index.first(node, schema("propertyID")),
+                index.first(node, schema("value")),
+            )
             if isinstance(kind, Literal) and kind.value == "DOI" and isinstance(value, Literal):
                 return Link(value.value, "https://doi.org/" + value.value)
         return None
@@ -158,7 +181,10 @@ class ViewBuilder:
             if not isinstance(node, NamedNode):
                 break
             index = _Index(self.store.describe(node))
-            for predicate, prefix in ((schema("issueNumber"), "no. "), (schema("volumeNumber"), "vol. ")):
+            for predicate, prefix in (
+                (schema("issueNumber"), "no. "),
+                (schema("volumeNumber"), "vol. "),
+            ):
                 number = index.first(node, predicate)
                 if isinstance(number, Literal):
                     parts.insert(0, prefix + number.value)
@@ -168,5 +194,9 @@ class ViewBuilder:
         return ", ".join(parts) or None
 
 
+def _is_term(value: object) -> TypeGuard[Term]:
+    return isinstance(value, NamedNode | BlankNode | Literal)
+
+
 def schema_local(iri: str) -> str:
-    return iri[len(SCHEMA):] if iri.startswith(SCHEMA) else iri
+    return iri[len(SCHEMA) :] if iri.startswith(SCHEMA) else iri

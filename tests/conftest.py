@@ -1,0 +1,127 @@
+"""Shared fixtures: paths to shared samples, the example records, a real running server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLES = REPO / "publisher" / "examples" / "records"
+SEED = EXAMPLES / "000_a5c995328e4ea53f.txt"
+BASE = "http://127.0.0.1:8000/"
+SEED_DOI = "10.3389/fonc.2021.699946"
+SEED_IRI = f"{BASE}article/doi/{SEED_DOI}"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or skip the test saying what is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path} (tests read it from ../shared)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command line, as other tools drive it."""
+    return subprocess.run(
+        [sys.executable, "-m", "publisher.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str  # where it listens, e.g. http://127.0.0.1:43211
+    base_uri: str  # what its IRIs start with
+    store: Path
+    pid: int
+
+
+def start_server(store: Path, base_uri: str = BASE) -> tuple[subprocess.Popen[bytes], LiveServer]:
+    """`publisher serve` as a real uvicorn process on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "publisher.cli",
+            "serve",
+            "--store",
+            str(store),
+            "--base-uri",
+            base_uri,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            httpx.get(url + "/", timeout=1)
+            return process, LiveServer(url, base_uri, store, process.pid)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    stop_server(process)
+    raise RuntimeError("server did not start within 30 s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop by process id; SIGKILL if it does not go within 10 s."""
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def example_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with every bundled example record, ingested through the real CLI."""
+    store = tmp_path_factory.mktemp("examples") / "store"
+    result = run_cli(
+        "ingest",
+        "--store",
+        str(store),
+        "--base-uri",
+        BASE,
+        *map(str, sorted(EXAMPLES.glob("*.txt"))),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return store
+
+
+@pytest.fixture(scope="session")
+def live_server(example_store: Path) -> Iterator[LiveServer]:
+    process, server = start_server(example_store)
+    yield server
+    stop_server(process)

@@ -1,0 +1,147 @@
+"""The command line as other tools drive it: exit codes, reports, what ends up stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import BASE, EXAMPLES, SEED, SEED_IRI, run_cli
+
+from publisher.store.oxigraph import OxigraphStore
+
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _count(store_dir: Path, query: str = COUNT_TRIPLES) -> int:
+    store = OxigraphStore(store_dir, read_only=True)
+    try:
+        (row,) = store.query(query)  # type: ignore[misc]
+        return int(row[0].value)
+    finally:
+        store.close()
+
+
+def _ask(store_dir: Path, query: str) -> bool:
+    store = OxigraphStore(store_dir, read_only=True)
+    try:
+        return bool(store.query(query))
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def broken_inputs(tmp_path: Path) -> dict[str, Path]:
+    seed = SEED.read_text(encoding="utf-8")
+    files = {
+        "empty": b"",
+        "garbage": bytes(range(256)) * 8,
+        "no_title": seed.split("\n", 2)[2].lstrip("\n").encode(),
+        "bad_doi": seed.replace("DOI:10.3389/fonc.2021.699946", "DOI:10.3389 fonc").encode(),
+        "bad_issn": seed.replace("ISSN:2234-943X\n2234-943X", "ISSN:2234-9430").encode(),
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_bytes(data)
+    return paths
+
+
+def test_broken_inputs_rejected_with_reasons_good_ones_stored(
+    tmp_path: Path, broken_inputs: dict[str, Path]
+) -> None:
+    store = tmp_path / "store"
+    good = EXAMPLES / "minimal_en.txt"
+    result = run_cli(
+        "ingest", "--store", str(store), str(SEED), *map(str, broken_inputs.values()), str(good)
+    )
+    assert result.returncode == 1, result.stderr
+    assert "accepted: 2 (published), rejected: 5" in result.stdout
+    report = result.stderr
+    assert "Traceback" not in report
+    assert "rejected empty.txt" not in report  # full paths are reported, not bare names
+    assert f"rejected {broken_inputs['empty']} record 1" in report
+    assert "the file is empty" in report
+    assert f"rejected {broken_inputs['garbage']} record 1" in report
+    assert "unrecognised format (tried: vufind-text)" in report
+    # the page without title: position, the field (SHACL path) and the constraint are named
+    assert f"rejected {broken_inputs['no_title']} record 1 (line 1)" in report
+    assert "field schema:name" in report and "constraint MinCount" in report
+    assert f"rejected {broken_inputs['bad_doi']} record 1 (line 1)" in report
+    assert "10.3389 fonc" in report
+    assert f"rejected {broken_inputs['bad_issn']} record 1 (line 1)" in report
+    assert "2234-9430" in report
+    assert _ask(store, f"ASK {{ <{SEED_IRI}> a <https://schema.org/ScholarlyArticle> }}")
+    assert _ask(
+        store,
+        "ASK { ?a <https://schema.org/name> ?t FILTER(STRSTARTS(?t, 'Modeling Macromolecular')) }",
+    )
+    # nothing of the rejected records was stored: the bad-ISSN copy of the seed did not
+    # touch the seed's journal, and there is one graph per accepted record
+    assert _count(store, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 2
+    assert not _ask(store, "ASK { ?j <https://schema.org/issn> '2234-9430' }")
+
+
+def test_all_accepted_exits_zero_and_reingest_replaces(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = run_cli("ingest", "--store", str(store), str(EXAMPLES))
+    assert first.returncode == 0, first.stderr
+    assert "accepted: 6 (published), rejected: 0" in first.stdout
+    triples = _count(store)
+    again = run_cli("ingest", "--store", str(store), str(SEED))
+    assert again.returncode == 0
+    assert _count(store) == triples  # replaced, not duplicated
+    articles = "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { GRAPH ?g { ?a a <https://schema.org/ScholarlyArticle> } }"
+    assert _count(store, articles) == 6
+
+
+def test_same_journal_and_trial_from_two_records_is_one_resource(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    result = run_cli("ingest", "--store", str(store), str(EXAMPLES))
+    assert result.returncode == 0
+    journals = "SELECT (COUNT(DISTINCT ?j) AS ?n) WHERE { ?j <https://schema.org/name> 'The New England journal of medicine' }"
+    store_handle = OxigraphStore(store, read_only=True)
+    try:
+        (row,) = store_handle.query(journals)  # type: ignore[misc]
+        assert int(row[0].value) == 1
+    finally:
+        store_handle.close()
+
+
+def test_validate_stores_nothing(tmp_path: Path) -> None:
+    result = run_cli("validate", str(SEED), env={"PUBLISHER_STORE": str(tmp_path / "never")})
+    assert result.returncode == 0
+    assert "accepted: 1 (valid), rejected: 0" in result.stdout
+    assert not (tmp_path / "never").exists()
+
+
+def test_validate_reports_bad_record_with_exit_one(broken_inputs: dict[str, Path]) -> None:
+    result = run_cli("validate", str(broken_inputs["bad_doi"]))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ingest"],  # no path
+        ["ingest", "/nonexistent/file.txt"],
+        ["ingest", "--format", "nope", str(SEED)],
+        ["ingest", "--base-uri", "ftp://example.org/", str(SEED)],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_two(args: list[str], tmp_path: Path) -> None:
+    result = run_cli(*args, env={"PUBLISHER_STORE": str(tmp_path / "s")})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_environment_variables_set_store_and_base(tmp_path: Path) -> None:
+    store = tmp_path / "env-store"
+    env = {"PUBLISHER_STORE": str(store), "PUBLISHER_BASE_URI": "https://data.example.org/pub"}
+    result = run_cli("ingest", str(SEED), env=env)
+    assert result.returncode == 0, result.stderr
+    assert _ask(
+        store, "ASK { <https://data.example.org/pub/article/doi/10.3389/fonc.2021.699946> ?p ?o }"
+    )
+    assert not _ask(store, f"ASK {{ <{BASE}article/doi/10.3389/fonc.2021.699946> ?p ?o }}")
