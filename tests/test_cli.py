@@ -90,15 +90,21 @@ def test_all_accepted_exits_zero_and_reingest_replaces(tmp_path: Path) -> None:
     again = run_cli("ingest", "--store", str(store), str(SEED))
     assert again.returncode == 0
     assert _count(store) == triples  # replaced, not duplicated
-    articles = "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { GRAPH ?g { ?a a <https://schema.org/ScholarlyArticle> } }"
+    articles = (
+        "SELECT (COUNT(DISTINCT ?a) AS ?n) "
+        "WHERE { GRAPH ?g { ?a a <https://schema.org/ScholarlyArticle> } }"
+    )
     assert _count(store, articles) == 6
 
 
-def test_same_journal_and_trial_from_two_records_is_one_resource(tmp_path: Path) -> None:
+def test_same_journal_from_two_records_is_one_resource(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(EXAMPLES))
     assert result.returncode == 0
-    journals = "SELECT (COUNT(DISTINCT ?j) AS ?n) WHERE { ?j <https://schema.org/name> 'The New England journal of medicine' }"
+    journals = (
+        "SELECT (COUNT(DISTINCT ?j) AS ?n) "
+        "WHERE { ?j <https://schema.org/name> 'The New England journal of medicine' }"
+    )
     store_handle = OxigraphStore(store, read_only=True)
     try:
         (row,) = store_handle.query(journals)  # type: ignore[misc]

@@ -163,7 +163,10 @@ def test_truncated_teaser_is_never_the_abstract() -> None:
 
 
 def test_german_page_with_single_author_label() -> None:
-    page = "Titel\n\nBibliographische Detailangaben\n1. Verfasser: Müller, Anna\nKörperschaft: Deutsche Krebshilfe\nSprache:ger\n"
+    page = (
+        "Titel\n\nBibliographische Detailangaben\n1. Verfasser: Müller, Anna\n"
+        "Körperschaft: Deutsche Krebshilfe\nSprache:ger\n"
+    )
     record = _one(page)
     assert record.authors == [
         Person("Anna Müller", "Müller", "Anna"),

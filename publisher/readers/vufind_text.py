@@ -16,11 +16,12 @@ A page looks like this (the founding example, shortened)::
 
 Several pages may follow one another in one file. The rule: the first non-blank line
 of the file is a title (unless it is the teaser, the paragraph right before the
-"Full description" link: then the page has no title); after a record body has begun, a non-blank line starts a new
-record when it (a) follows a blank line, (b) is not a field line (a known `Label:`)
-nor user-interface text, (c) is followed by a blank line or a user-interface line,
-and (d) has a field line somewhere after it. Everything from one title to the next
-is one record. Inside a body, a line without a known label continues the field above.
+"Full description" link: then the page has no title); after a record body has begun,
+a non-blank line starts a new record when it (a) follows a blank line, (b) is not a
+field line (a known `Label:`) nor user-interface text, (c) is followed by a blank
+line or a user-interface line, and (d) has a field line somewhere after it.
+Everything from one title to the next is one record. Inside a body, a line without
+a known label continues the field above.
 """
 
 from __future__ import annotations
