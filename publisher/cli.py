@@ -7,6 +7,7 @@ published all the same), 2 usage errors (typer/click's own convention).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -124,14 +125,26 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Interface [default 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default 8000]")] = None,
 ) -> None:
-    """Publish the bundled example records into a fresh store and serve them."""
+    """Publish the bundled example records into a fresh store and serve them.
+
+    Without --base-uri (or PUBLISHER_BASE_URI) the IRIs are minted for the address
+    served, so every IRI dereferences whatever --host and --port say.
+    """
+    settings = _settings(host=host, port=port)
+    if base_uri is None and "PUBLISHER_BASE_URI" not in os.environ:
+        base_uri = f"http://{settings.host}:{settings.port}/"
     settings = _settings(base_uri=base_uri, host=host, port=port)
-    folder = store or Path(tempfile.mkdtemp(prefix="publisher-demo-"))
-    if store is not None and store.exists():
-        shutil.rmtree(store)
-    examples = sorted(examples_dir().glob("*"))
+    if store is not None:
+        shutil.rmtree(store, ignore_errors=True)
+        _demo(settings, store)
+        return
+    with tempfile.TemporaryDirectory(prefix="publisher-demo-") as folder:
+        _demo(settings, Path(folder))
+
+
+def _demo(settings: Settings, folder: Path) -> None:
     with _open_store(folder) as opened:
-        summary = _run(Pipeline(settings.base_uri, opened), examples)
+        summary = _run(Pipeline(settings.base_uri, opened), sorted(examples_dir().glob("*")))
     if summary.rejected:
         raise typer.Exit(1)
     out.print(f"example store in {folder}")

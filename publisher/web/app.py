@@ -22,9 +22,10 @@ from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
     GRAPH_BY_MEDIA_TYPE,
-    GRAPH_BY_NAME,
     GRAPH_FORMATS,
+    RESULTS_FORMATS,
     content_type,
+    graph_format,
     serialize_graph,
 )
 from publisher.web.views import ViewBuilder
@@ -34,6 +35,7 @@ HTML = "text/html"
 # Ties go to the earlier offer: a client that says only */* (curl, most libraries) gets
 # Turtle; browsers name text/html with a higher q than */*, so they get the page.
 RESOURCE_OFFERS = [*(f.media_type for f in GRAPH_FORMATS), HTML]
+SPARQL_RESULTS = [f.media_type for f in RESULTS_FORMATS]
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -75,7 +77,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     async def sparql_endpoint(request: Request) -> Response:
         query = await sparql.parse_request(request)
         if query is None:
-            if negotiate(request.headers.get("accept"), [HTML, "*/*"]) == HTML:
+            # The form only for clients that prefer HTML to results (browsers): `*/*` alone
+            # (curl, libraries) ties, the tie goes to results, and the answer is the 400.
+            if negotiate(request.headers.get("accept"), [*SPARQL_RESULTS, HTML]) == HTML:
                 examples = _example_query(base)
                 html = _templates().get_template("sparql.html").render(example=examples)
                 return HTMLResponse(html, headers={"Vary": "Accept"})
@@ -108,12 +112,12 @@ def _represent(
 ) -> Response:
     override = request.query_params.get("format")
     if override:
-        fmt = GRAPH_BY_NAME.get(override.lower()) or GRAPH_BY_MEDIA_TYPE.get(override.lower())
-        media_type = HTML if override.lower() == "html" else (fmt.media_type if fmt else None)
+        fmt = graph_format(override)
+        wants_html = override.strip().lower() in ("html", HTML)
+        media_type = HTML if wants_html else (fmt.media_type if fmt else None)
         if media_type is None:
-            raise ClientError(
-                406, f"format={override!r} is not one of: html, {', '.join(GRAPH_BY_NAME)}"
-            )
+            names = ", ".join(f.name for f in GRAPH_FORMATS)
+            raise ClientError(406, f"format={override!r} is not one of: html, {names}")
     else:
         accept = request.headers.get("accept")
         media_type = negotiate(accept, RESOURCE_OFFERS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 MAX_ACCEPT_ITEMS = 100  # an Accept header longer than this is cut, not parsed forever
@@ -31,18 +33,33 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     for order, item in enumerate(header.split(",")[:MAX_ACCEPT_ITEMS]):
         media, *params = (part.strip() for part in item.split(";"))
         main, slash, sub = media.lower().partition("/")
-        if not slash or not main or not sub:
+        if not slash or not _TOKEN.fullmatch(main) or not _TOKEN.fullmatch(sub):
             continue
-        q = 1.0
+        if main == "*" and sub != "*":  # `*/turtle` is not a media range
+            continue
+        q: float | None = 1.0
         for param in params:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
+                q = _qvalue(value)
+        if q is None:  # a malformed item is ignored, as if it were not there
+            continue
         ranges.append(MediaRange(main, sub, q, order))
     return ranges
+
+
+# RFC 9110 5.6.2 token characters; media types and ranges are made of these.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
+
+
+def _qvalue(value: str) -> float | None:
+    """A weight between 0 and 1, else None. RFC 9110 12.4.2 allows at most three decimals;
+    a looser `q=.2` (old Java clients send it) is still read, but not NaN or q=2."""
+    try:
+        q = float(value.strip())
+    except ValueError:
+        return None
+    return q if math.isfinite(q) and 0.0 <= q <= 1.0 else None
 
 
 def negotiate(header: str | None, offers: list[str]) -> str | None:

@@ -26,11 +26,19 @@ GRAPH_FORMATS = [
 ]
 GRAPH_BY_MEDIA_TYPE = {f.media_type: f for f in GRAPH_FORMATS}
 GRAPH_BY_NAME = {f.name: f for f in GRAPH_FORMATS} | {f.extension: f for f in GRAPH_FORMATS}
-# Common aliases clients send.
+# Other `format=` values clients send for the same thing. SPARQLWrapper, for one, sends
+# format=json-ld, format=rdf+xml and (its default) format=xml with CONSTRUCT and DESCRIBE.
 GRAPH_ALIASES = {
     "application/x-turtle": "text/turtle",
     "application/json": "application/ld+json",
+    "json": "application/ld+json",
+    "json-ld": "application/ld+json",
     "text/plain": "application/n-triples",
+    "n-triples": "application/n-triples",
+    "rdf+xml": "application/rdf+xml",
+    "xml": "application/rdf+xml",
+    "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml",
 }
 
 
@@ -49,6 +57,25 @@ RESULTS_FORMATS = [
 ]
 RESULTS_BY_MEDIA_TYPE = {f.media_type: f for f in RESULTS_FORMATS}
 RESULTS_BY_NAME = {f.name: f for f in RESULTS_FORMATS}
+RESULTS_ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+}
+
+
+def graph_format(name: str) -> GraphFormat | None:
+    """The graph format a `format=` value names (a name, an extension or a media type)."""
+    key = name.strip().lower()
+    key = GRAPH_ALIASES.get(key, key)
+    return GRAPH_BY_MEDIA_TYPE.get(key) or GRAPH_BY_NAME.get(key)
+
+
+def results_format(name: str) -> ResultsFormat | None:
+    """The results format a `format=` value names (a name or a media type)."""
+    key = name.strip().lower()
+    key = RESULTS_ALIASES.get(key, key)
+    return RESULTS_BY_MEDIA_TYPE.get(key) or RESULTS_BY_NAME.get(key)
 
 
 def content_type(media_type: str) -> str:

@@ -6,8 +6,10 @@ evaluates lazily while results are written, and the event loop must never wait o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -19,16 +21,17 @@ from publisher.store.base import Store
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
-    GRAPH_ALIASES,
-    GRAPH_BY_MEDIA_TYPE,
-    GRAPH_BY_NAME,
     GRAPH_FORMATS,
-    RESULTS_BY_MEDIA_TYPE,
-    RESULTS_BY_NAME,
     RESULTS_FORMATS,
+    GraphFormat,
+    ResultsFormat,
     content_type,
+    graph_format,
+    results_format,
     serialize_graph,
 )
+
+F = TypeVar("F", GraphFormat, ResultsFormat)
 
 MAX_QUERY_BYTES = 256 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -109,6 +112,10 @@ async def execute(store: Store, query: QueryRequest, base_uri: str) -> Response:
 def _execute_sync(store: Store, query: QueryRequest, base_uri: str) -> tuple[bytes, str]:
     if len(query.query.encode()) > MAX_QUERY_BYTES:
         raise ClientError(413, f"the query is over {MAX_QUERY_BYTES} bytes")
+    if uses_service(query.query):
+        raise ClientError(
+            400, "SERVICE (federated query) is not supported: this endpoint only queries its store"
+        )
     try:
         result = store.query(
             query.query, default_graphs=query.default_graphs, named_graphs=query.named_graphs
@@ -116,27 +123,49 @@ def _execute_sync(store: Store, query: QueryRequest, base_uri: str) -> tuple[byt
     except SyntaxError as error:
         raise ClientError(400, f"SPARQL syntax error: {error}") from error
     if isinstance(result, QuerySolutions | QueryBoolean):
-        names = {name: f.media_type for name, f in RESULTS_BY_NAME.items()}
-        fmt = _pick(query, names, [f.media_type for f in RESULTS_FORMATS])
-        results_format = RESULTS_BY_MEDIA_TYPE[fmt]
-        return result.serialize(format=results_format.oxigraph) or b"", fmt
-    names = {name: f.media_type for name, f in GRAPH_BY_NAME.items()}
-    fmt = _pick(query, names, [f.media_type for f in GRAPH_FORMATS])
-    return serialize_graph(list(result), GRAPH_BY_MEDIA_TYPE[fmt], base_uri), fmt
+        results = _pick(query, results_format, RESULTS_FORMATS)
+        return result.serialize(format=results.oxigraph) or b"", results.media_type
+    graph = _pick(query, graph_format, GRAPH_FORMATS)
+    return serialize_graph(list(result), graph, base_uri), graph.media_type
 
 
-def _pick(query: QueryRequest, names: Mapping[str, str], offers: list[str]) -> str:
+# What hides a keyword from the parser: strings, IRIs and comments, in SPARQL's own grammar.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The keyword, not a variable (?service), a prefixed name (ex:service, service:x) or part of one.
+_SERVICE = re.compile(r"(?<![\w?$:-])service(?![\w-])", re.IGNORECASE)
+
+
+def uses_service(query: str) -> bool:
+    """Whether a query has a SERVICE clause, which pyoxigraph would run by fetching any URL
+    the client names (from the server's network). Errs on the side of yes."""
+    text = _CODEPOINT_ESCAPE.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
+    return bool(_SERVICE.search(_OPAQUE.sub(" ", text)))
+
+
+def _codepoint(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if value <= 0x10FFFF else ""
+
+
+def _pick(query: QueryRequest, by_name: Callable[[str], F | None], formats: Sequence[F]) -> F:
     """`format=` (a name or a media type) wins over Accept, so a browser link can choose."""
     if query.format_override:
-        wanted = query.format_override.strip().lower()
-        wanted = GRAPH_ALIASES.get(wanted, wanted)
-        chosen = wanted if wanted in offers else names.get(wanted)
+        chosen = by_name(query.format_override)
         if chosen is None:
-            raise ClientError(
-                406, f"format={query.format_override!r} is not one of: {', '.join(names)}"
-            )
+            names = ", ".join(f.name for f in formats)
+            raise ClientError(406, f"format={query.format_override!r} is not one of: {names}")
         return chosen
-    chosen = negotiate(query.accept, offers)
-    if chosen is None:
+    offers = [f.media_type for f in formats]
+    media_type = negotiate(query.accept, offers)
+    if media_type is None:
         raise ClientError(406, f"cannot answer in {query.accept!r}; available: {', '.join(offers)}")
-    return chosen
+    return formats[offers.index(media_type)]
