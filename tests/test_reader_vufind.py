@@ -221,3 +221,9 @@ def test_gzip_input_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
     packed.write_bytes(gzip.compress(SEED.read_bytes()))
     (record,) = read_file(packed)
     assert isinstance(record, Record) and record.doi == "10.3389/fonc.2021.699946"
+
+
+def test_issn_without_journal_title_is_warned_not_published() -> None:
+    record = _one("T\n\nBibliographic Details\nISSN:2234-943X\nDOI:10.1234/x\n")
+    assert record.periodical is None
+    assert any("2234-943X given without a journal title" in w for w in record.warnings)

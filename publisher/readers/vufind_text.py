@@ -392,13 +392,17 @@ def _apply_format(record: Record, label: str, value: str) -> None:
 
 
 def _finish(record: Record, teaser: list[str]) -> None:
-    """Decisions that need the whole page: teaser fallback and case-report titles."""
+    """Decisions that need the whole page: teaser, journal without title, case reports."""
     if record.abstract is None and teaser:
         text = " ".join(teaser)
         if text.endswith(("...", "…")):
             record.warnings.append("only a truncated teaser, no Summary: no abstract published")
         else:
             record.abstract = text
+    if record.periodical is not None and not record.periodical.name:
+        issns = ", ".join(record.periodical.issns)
+        record.warnings.append(f"ISSN {issns} given without a journal title: not published")
+        record.periodical = None
     if (
         record.title
         and CASE_REPORT.search(record.title)

@@ -9,6 +9,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, Triple
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME
+from publisher.sparql_text import has_keyword
 from publisher.store.base import QueryResult, Store
 
 LABEL_PREDICATES = (SCHEMA_NAME, RDFS_LABEL, RDF_TYPE)
@@ -73,7 +74,10 @@ class OxigraphStore(Store):
         named_graphs: Sequence[NamedNode] | None = None,
     ) -> QueryResult:
         if default_graphs is None and named_graphs is None:
-            return self._store.query(sparql, use_default_graph_as_union=True)
+            # A query's own FROM / FROM NAMED is its dataset; pyoxigraph would ignore it
+            # under the union default graph.
+            union = not has_keyword(sparql, "from")
+            return self._store.query(sparql, use_default_graph_as_union=union)
         # SPARQL 1.1 Protocol: once either list is given, the dataset is exactly those graphs.
         return self._store.query(
             sparql, default_graph=list(default_graphs or []), named_graphs=list(named_graphs or [])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 import pyshacl
 from pyoxigraph import BlankNode as OxBlankNode
@@ -16,6 +17,8 @@ from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode as OxNamedNode
 from pyoxigraph import Triple
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from publisher.mapping.vocab import SH, XSD, prefixes
@@ -44,9 +47,29 @@ def shapes_graph() -> Graph:
     return graph
 
 
+@lru_cache(maxsize=256)
+def _prepared(query: str) -> Query:
+    return prepareQuery(query)
+
+
+class _PreparedQueryGraph(Graph):
+    """An rdflib graph that parses each SPARQL text once, not once per focus node.
+
+    pyshacl sends the same SHACL-SPARQL constraint text for every focus node with
+    different bindings, and rdflib re-parses it every time: about 0.3 s per record with
+    our shapes, against 0.03 s with the parse cached. Results are unchanged: the
+    prepared query is exactly what rdflib would have parsed.
+    """
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str) and not kwargs.get("initNs"):
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+
 def to_rdflib(triples: Iterable[Triple]) -> Graph:
     """pyoxigraph triples -> an rdflib graph, the form pyshacl is fast and correct on."""
-    graph = Graph()
+    graph = _PreparedQueryGraph()
     bnodes: dict[str, BNode] = {}
 
     def convert(term: object) -> Node:
@@ -67,6 +90,27 @@ def to_rdflib(triples: Iterable[Triple]) -> Graph:
     return graph
 
 
+def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """pyshacl as the publisher runs it: the options and query caching every record gets."""
+    if not isinstance(data, _PreparedQueryGraph):
+        copy = _PreparedQueryGraph()
+        for triple in data:
+            copy.add(triple)
+        data = copy
+    # inplace: `data` is always a private copy here, and without it pyshacl's advanced
+    # mode would clone it into a plain Graph, losing the query cache.
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+        inplace=True,
+    )
+    assert isinstance(report, Graph)
+    return bool(conforms), report
+
+
 class ShaclValidator:
     """Validates record graphs against the project's shapes (loaded once)."""
 
@@ -76,12 +120,9 @@ class ShaclValidator:
 
     def validate(self, triples: Iterable[Triple]) -> list[Violation]:
         data = to_rdflib(triples)
-        conforms, report, _ = pyshacl.validate(
-            data, shacl_graph=self.shapes, inference="none", advanced=True, allow_warnings=False
-        )
+        conforms, report = run_pyshacl(data, self.shapes)
         if conforms:
             return []
-        assert isinstance(report, Graph)
         # A node reached by two targets is reported twice by pyshacl: keep one of each.
         unique = set(self._violations(report, data))
         return sorted(unique, key=lambda v: (v.focus, v.path or "", v.message))

@@ -63,6 +63,11 @@ RESULTS_ALIASES = {
     "text/xml": "application/sparql-results+xml",
 }
 
+# Accept types answered as well as the exact ones (behind them, so that ties go to those):
+# clients of SPARQL endpoints commonly send a plain `Accept: application/json`.
+GRAPH_ACCEPT_ALIASES = {"application/json": "application/ld+json"}
+RESULTS_ACCEPT_ALIASES = {"application/json": "application/sparql-results+json"}
+
 
 def graph_format(name: str) -> GraphFormat | None:
     """The graph format a `format=` value names (a name, an extension or a media type)."""

@@ -6,8 +6,7 @@ evaluates lazily while results are written, and the event loop must never wait o
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qsl
@@ -17,11 +16,14 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
 from starlette.concurrency import run_in_threadpool
 
+from publisher.sparql_text import has_keyword
 from publisher.store.base import Store
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
+    GRAPH_ACCEPT_ALIASES,
     GRAPH_FORMATS,
+    RESULTS_ACCEPT_ALIASES,
     RESULTS_FORMATS,
     GraphFormat,
     ResultsFormat,
@@ -112,7 +114,7 @@ async def execute(store: Store, query: QueryRequest, base_uri: str) -> Response:
 def _execute_sync(store: Store, query: QueryRequest, base_uri: str) -> tuple[bytes, str]:
     if len(query.query.encode()) > MAX_QUERY_BYTES:
         raise ClientError(413, f"the query is over {MAX_QUERY_BYTES} bytes")
-    if uses_service(query.query):
+    if has_keyword(query.query, "service"):
         raise ClientError(
             400, "SERVICE (federated query) is not supported: this endpoint only queries its store"
         )
@@ -123,40 +125,18 @@ def _execute_sync(store: Store, query: QueryRequest, base_uri: str) -> tuple[byt
     except SyntaxError as error:
         raise ClientError(400, f"SPARQL syntax error: {error}") from error
     if isinstance(result, QuerySolutions | QueryBoolean):
-        results = _pick(query, results_format, RESULTS_FORMATS)
+        results = _pick(query, results_format, RESULTS_FORMATS, RESULTS_ACCEPT_ALIASES)
         return result.serialize(format=results.oxigraph) or b"", results.media_type
-    graph = _pick(query, graph_format, GRAPH_FORMATS)
+    graph = _pick(query, graph_format, GRAPH_FORMATS, GRAPH_ACCEPT_ALIASES)
     return serialize_graph(list(result), graph, base_uri), graph.media_type
 
 
-# What hides a keyword from the parser: strings, IRIs and comments, in SPARQL's own grammar.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# The keyword, not a variable (?service), a prefixed name (ex:service, service:x) or part of one.
-_SERVICE = re.compile(r"(?<![\w?$:-])service(?![\w-])", re.IGNORECASE)
-
-
-def uses_service(query: str) -> bool:
-    """Whether a query has a SERVICE clause, which pyoxigraph would run by fetching any URL
-    the client names (from the server's network). Errs on the side of yes."""
-    text = _CODEPOINT_ESCAPE.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
-    return bool(_SERVICE.search(_OPAQUE.sub(" ", text)))
-
-
-def _codepoint(hex_digits: str) -> str:
-    value = int(hex_digits, 16)
-    return chr(value) if value <= 0x10FFFF else ""
-
-
-def _pick(query: QueryRequest, by_name: Callable[[str], F | None], formats: Sequence[F]) -> F:
+def _pick(
+    query: QueryRequest,
+    by_name: Callable[[str], F | None],
+    formats: Sequence[F],
+    accept_aliases: Mapping[str, str],
+) -> F:
     """`format=` (a name or a media type) wins over Accept, so a browser link can choose."""
     if query.format_override:
         chosen = by_name(query.format_override)
@@ -164,8 +144,8 @@ def _pick(query: QueryRequest, by_name: Callable[[str], F | None], formats: Sequ
             names = ", ".join(f.name for f in formats)
             raise ClientError(406, f"format={query.format_override!r} is not one of: {names}")
         return chosen
-    offers = [f.media_type for f in formats]
-    media_type = negotiate(query.accept, offers)
+    offers: list[str] = [f.media_type for f in formats]
+    media_type = negotiate(query.accept, [*offers, *accept_aliases])
     if media_type is None:
         raise ClientError(406, f"cannot answer in {query.accept!r}; available: {', '.join(offers)}")
-    return formats[offers.index(media_type)]
+    return formats[offers.index(accept_aliases.get(media_type, media_type))]
