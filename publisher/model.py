@@ -118,6 +118,7 @@ class Record:
     doi: str | None = None
     subjects: list[str] = field(default_factory=list)
     publication_types: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)  # the source's own words ("Artikel")
     trials: list[TrialId] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     unknown_fields: list[UnknownField] = field(default_factory=list)

@@ -227,3 +227,17 @@ def test_issn_without_journal_title_is_warned_not_published() -> None:
     record = _one("T\n\nBibliographic Details\nISSN:2234-943X\nDOI:10.1234/x\n")
     assert record.periodical is None
     assert any("2234-943X given without a journal title" in w for w in record.warnings)
+
+
+def test_non_article_format_is_rejected_naming_the_field() -> None:
+    (error,) = _read("Ein Buch\n\nBibliographische Detailangaben\nFormat: Buch\nSprache:ger\n")
+    assert isinstance(error, ReadError)
+    assert error.field == "Format"
+    assert error.message == "format 'Buch' is not an article: only articles are published"
+    assert (error.source.position, error.source.line) == (1, 1)
+
+
+def test_article_formats_in_both_languages_are_accepted() -> None:
+    for fmt in ("Artikel", "Article", "Elektronischer Aufsatz", "Case Reports"):
+        record = _one(f"T\n\nBibliographic Details\nFormat: {fmt}\nLanguage:eng\n")
+        assert record.formats == [fmt]

@@ -238,8 +238,12 @@ class _RawField:
     values: list[str] = field(default_factory=list)
 
 
-def parse_page(lines: list[str], source: SourceRef) -> Record:
-    """One page's lines -> Record; problems become warnings or kept unknown fields."""
+def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
+    """One page's lines -> Record; problems become warnings or kept unknown fields.
+
+    A page of another format (a book, a journal) is a ReadError: publishing it as an
+    article would be wrong, and other formats have no mapping yet.
+    """
     record = Record(source=source)
     first = lines[0].strip()
     body_from = 0
@@ -277,6 +281,10 @@ def parse_page(lines: list[str], source: SourceRef) -> Record:
     for raw_field in fields:
         _apply_field(record, raw_field)
     _finish(record, teaser)
+    others = [f for f in record.formats if f.lower() not in ARTICLE_FORMATS]
+    if others:
+        message = f"format {', '.join(others)!r} is not an article: only articles are published"
+        return ReadError(source, message, field="Format")
     return record
 
 
@@ -305,7 +313,7 @@ def _apply_field(record: Record, raw: _RawField) -> None:
         case Field.CORPORATE:
             record.authors.extend(Organization(v) for v in _split_list(values, ";"))
         case Field.FORMAT:
-            _apply_format(record, raw.label, joined)
+            _apply_format(record, joined)
         case Field.LANGUAGE:
             for value in _split_list(values, ";,"):
                 tag = to_bcp47(value)
@@ -379,16 +387,14 @@ def _add_issns(record: Record, issns: list[str]) -> None:
     record.periodical = Periodical(current.name, merged)
 
 
-def _apply_format(record: Record, label: str, value: str) -> None:
-    formats = [v.lower() for v in _split_list([value], ";,")]
+def _apply_format(record: Record, value: str) -> None:
+    formats = _split_list([value], ";,")
+    record.formats.extend(formats)
     if (
         any(CASE_REPORT.search(f) for f in formats)
         and "Case Reports" not in record.publication_types
     ):
         record.publication_types.append("Case Reports")
-    unsupported = [f for f in formats if f not in ARTICLE_FORMATS]
-    if unsupported:
-        record.unknown_fields.append(UnknownField(label, value))
 
 
 def _finish(record: Record, teaser: list[str]) -> None:
