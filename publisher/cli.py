@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from publisher.config import Settings
+from publisher.model import ReadNotice
 from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
 from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
@@ -178,6 +179,10 @@ def _run(pipeline: Pipeline, paths: list[Path]) -> Summary:
         task = progress.add_task("files", total=len(files))
         for path in files:
             for outcome in pipeline.run_file(path):
+                if isinstance(outcome, ReadNotice):
+                    where = escape(outcome.source.path)
+                    err.print(f"[blue]note[/blue] {where}: {escape(outcome.message)}")
+                    continue
                 summary.count(outcome)
                 _report(outcome)
             progress.advance(task)

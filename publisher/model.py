@@ -33,14 +33,16 @@ class Person:
     name: str
     family_name: str | None = None
     given_name: str | None = None
-    orcid: str | None = None
+    orcid: str | None = None  # bare iD, 0000-0002-1825-0097; checksum checked by the reader
+    affiliations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Organization:
-    """A corporate body (a collective author, a sponsor): never a Person."""
+    """A corporate body (a collective author, a sponsor, a funder): never a Person."""
 
     name: str
+    same_as: tuple[str, ...] = ()  # e.g. the Crossref Funder Registry DOI URL
 
 
 Agent = Person | Organization
@@ -50,6 +52,7 @@ Agent = Person | Organization
 class Periodical:
     name: str
     issns: tuple[str, ...] = ()
+    abbreviation: str | None = None  # ISO abbreviation (PubMed's ISOAbbreviation)
 
 
 class DatePrecision(Enum):
@@ -92,6 +95,23 @@ class TrialId:
 
 
 @dataclass(frozen=True)
+class SubjectTerm:
+    """A heading from a controlled vocabulary (MeSH): published as a schema:DefinedTerm."""
+
+    name: str
+    identifier: str | None = None  # e.g. MeSH descriptor UI "D009369"
+    vocabulary: str = "MeSH"
+
+
+@dataclass(frozen=True)
+class Funding:
+    """A funder and the award numbers it gave (Crossref `funder`)."""
+
+    funder: Organization
+    awards: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnknownField:
     """A labelled field the reader does not understand: reported, never dropped silently."""
 
@@ -116,13 +136,77 @@ class Record:
     page_end: str | None = None
     date: PartialDate | None = None
     doi: str | None = None
+    pmid: str | None = None
+    source_id: str | None = None  # the record's id in its source (MARC 001, OAI id, PMID)
     subjects: list[str] = field(default_factory=list)
+    subject_terms: list[SubjectTerm] = field(default_factory=list)
+    funding: list[Funding] = field(default_factory=list)
     publication_types: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)  # the source's own words ("Artikel")
     trials: list[TrialId] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     unknown_fields: list[UnknownField] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Intervention:
+    name: str
+    kind: str | None = None  # the registry's type word: DRUG, BIOLOGICAL, PROCEDURE, ...
+    other_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A publication a trial registry record cites; joined to the article by DOI or PMID."""
+
+    citation: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    kind: str | None = None  # RESULT, BACKGROUND, DERIVED
+
+
+@dataclass
+class TrialRecord:
+    """One clinical-trial registry record (ClinicalTrials.gov API v2 study)."""
+
+    source: SourceRef
+    trial: TrialId
+    title: str | None = None  # brief title
+    official_title: str | None = None
+    summary: str | None = None
+    status: str | None = None
+    start_date: PartialDate | None = None
+    completion_date: PartialDate | None = None
+    phases: list[str] = field(default_factory=list)
+    study_type: str | None = None
+    design: list[str] = field(default_factory=list)  # allocation, masking, model, purpose
+    conditions: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    sponsor: Organization | None = None
+    collaborators: list[Organization] = field(default_factory=list)
+    enrollment: int | None = None
+    secondary_ids: list[TrialId] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    unknown_fields: list[UnknownField] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def display_title(self) -> str | None:
+        return self.title or self.official_title
+
+
+AnyRecord = Record | TrialRecord
+
+
+@dataclass(frozen=True)
+class ReadNotice:
+    """Something a person should know about a file that is not a record's problem
+    (an OAI-PMH resumptionToken: the harvest has more pages)."""
+
+    source: SourceRef
+    message: str
 
 
 @dataclass(frozen=True)

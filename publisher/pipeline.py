@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.mapping.records import MappedRecord, RecordMapper
-from publisher.model import ReadError, Record, SourceRef
+from publisher.model import AnyRecord, ReadError, ReadNotice, SourceRef, TrialRecord
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import Store
 from publisher.validation.shacl import ShaclValidator, Violation
@@ -81,17 +81,21 @@ class Pipeline:
         self.store = store
         self.format_name = format_name
 
-    def run_file(self, path: Path) -> Iterator[Outcome]:
+    def run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
+        """Outcomes of every record of the file, plus notices about the file itself."""
         for item in read_file(path, self.format_name):
             if isinstance(item, ReadError):
                 yield Outcome(
                     item.source, None, False, problems=[Problem(item.message, item.field)]
                 )
+            elif isinstance(item, ReadNotice):
+                yield item
             else:
                 yield self.run_record(item)
 
-    def run_record(self, record: Record) -> Outcome:
-        outcome = Outcome(record.source, record.title, False, warnings=_warnings(record))
+    def run_record(self, record: AnyRecord) -> Outcome:
+        title = record.display_title if isinstance(record, TrialRecord) else record.title
+        outcome = Outcome(record.source, title, False, warnings=_warnings(record))
         try:
             mapped = self.mapper.map(record)
             outcome.article = mapped.article.value
@@ -113,7 +117,7 @@ class Pipeline:
         self.store.replace_graph(mapped.graph, [*mapped.triples, *self.mapper.provenance(mapped)])
 
 
-def _warnings(record: Record) -> list[str]:
+def _warnings(record: AnyRecord) -> list[str]:
     unknown = [
         f"unknown field {f.label!r} not published: {f.value[:80]!r}" for f in record.unknown_fields
     ]

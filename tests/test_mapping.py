@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from conftest import BASE, SEED
@@ -24,7 +25,7 @@ def _mapped_graph(record: Record) -> Graph:
 
 
 def _seed_record() -> Record:
-    (record,) = VufindTextReader().read(SEED.read_bytes(), str(SEED))
+    (record,) = VufindTextReader().read(io.BytesIO(SEED.read_bytes()), str(SEED))
     assert isinstance(record, Record)
     return record
 

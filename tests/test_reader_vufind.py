@@ -5,6 +5,8 @@ Expected values were read off the text files by hand.
 
 from __future__ import annotations
 
+import io
+
 from conftest import EXAMPLES, SEED
 
 from publisher.model import Organization, PartialDate, Person, ReadError, Record
@@ -15,7 +17,7 @@ READER = VufindTextReader()
 
 
 def _read(text: str, path: str = "page.txt") -> list[Record | ReadError]:
-    return list(READER.read(text.encode(), path))
+    return list(READER.read(io.BytesIO(text.encode()), path))
 
 
 def _one(text: str) -> Record:
@@ -25,7 +27,7 @@ def _one(text: str) -> Record:
 
 
 def test_seed_every_field() -> None:
-    (record,) = READER.read(SEED.read_bytes(), str(SEED))
+    (record,) = READER.read(io.BytesIO(SEED.read_bytes()), str(SEED))
     assert isinstance(record, Record)
     assert record.title == (
         "Successful Treatment of Refractory and Relapsed CNS Acute Lymphoblastic Leukemia "
@@ -55,7 +57,7 @@ def test_seed_every_field() -> None:
 
 
 def test_page_furniture_is_not_data() -> None:
-    (record,) = READER.read(SEED.read_bytes(), str(SEED))
+    (record,) = READER.read(io.BytesIO(SEED.read_bytes()), str(SEED))
     assert isinstance(record, Record)
     texts = [record.title, record.abstract, *record.subjects, *record.links]
     for furniture in ("Tag hinzufügen", "Keine Tags", "Volltext", "Gespeichert in"):
@@ -64,7 +66,7 @@ def test_page_furniture_is_not_data() -> None:
 
 def test_two_english_pages_in_one_file() -> None:
     path = EXAMPLES / "several_records_en.txt"
-    first, second = READER.read(path.read_bytes(), str(path))
+    first, second = READER.read(io.BytesIO(path.read_bytes()), str(path))
     assert isinstance(first, Record) and isinstance(second, Record)
     assert first.title == "Inhaled Combined Budesonide-Formoterol as Needed in Mild Asthma"
     assert first.source.position == 1
@@ -87,7 +89,7 @@ def test_two_english_pages_in_one_file() -> None:
 
 def test_corporate_author_is_an_organization_in_order() -> None:
     path = EXAMPLES / "nejm_22663011_en.txt"
-    (record,) = READER.read(path.read_bytes(), str(path))
+    (record,) = READER.read(io.BytesIO(path.read_bytes()), str(path))
     assert isinstance(record, Record)
     assert len(record.authors) == 26
     assert record.authors[0] == Person("Keith T Flaherty", "Flaherty", "Keith T")

@@ -100,7 +100,7 @@ FOUNDING_RECORD = """
 """
 
 # Every message shown to users names the field with its vocabulary term.
-FIELD_TERM = re.compile(r"\((?:schema|bibo):\w")
+FIELD_TERM = re.compile(r"\((?:schema|bibo|pub):\w")
 
 
 class Result(NamedTuple):

@@ -35,6 +35,8 @@ def article_key(record: Record) -> str:
     """The path that names an article, from what identifies it in the source."""
     if record.doi:
         return "doi/" + _segment(doi_key(record.doi))
+    if record.pmid:
+        return "pmid/" + _segment(record.pmid)
     first_author = record.authors[0].name if record.authors else ""
     year = str(record.date.year) if record.date else ""
     journal = record.periodical.name if record.periodical else ""
@@ -42,6 +44,10 @@ def article_key(record: Record) -> str:
     identity = "\x1f".join(v.casefold() for v in (title, first_author, year, journal))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
     return f"title/{slug(title)}-{digest}"
+
+
+def trial_key(trial: TrialId) -> str:
+    return f"trial/{trial.registry}/{_segment(trial.value)}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class IriMinter:
         return f"{container_iri}/issue/{_segment(issue)}"
 
     def trial(self, trial: TrialId) -> str:
-        return f"{self.base}trial/{trial.registry}/{_segment(trial.value)}"
+        return f"{self.base}{trial_key(trial)}"
 
     def graph(self, source_format: str, key: str) -> str:
         """One named graph per source record: re-ingesting the record replaces it."""

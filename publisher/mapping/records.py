@@ -20,7 +20,7 @@ from publisher.identifiers import (
     is_valid_doi,
     trial_page,
 )
-from publisher.mapping.iris import IriMinter, article_key
+from publisher.mapping.iris import IriMinter, article_key, trial_key
 from publisher.mapping.vocab import (
     BIBO_AUTHOR_LIST,
     FOAF,
@@ -38,7 +38,22 @@ from publisher.mapping.vocab import (
     ontology_namespace,
     schema,
 )
-from publisher.model import Agent, DatePrecision, Organization, PartialDate, Person, Record, TrialId
+from publisher.model import (
+    Agent,
+    AnyRecord,
+    DatePrecision,
+    Funding,
+    Intervention,
+    Organization,
+    PartialDate,
+    Person,
+    Record,
+    Reference,
+    SourceRef,
+    SubjectTerm,
+    TrialId,
+    TrialRecord,
+)
 
 Subject = NamedNode | BlankNode
 Object = NamedNode | BlankNode | Literal
@@ -50,14 +65,19 @@ _DATE_TYPES = {
     DatePrecision.YEAR: XSD_GYEAR,
 }
 UNDETERMINED_LANGUAGE = "und"
+MESH_BASE = "https://id.nlm.nih.gov/mesh/"
+
+
+def pubmed_url(pmid: str) -> str:
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
 @dataclass(frozen=True)
 class MappedRecord:
     """The triples of one record and the IRIs the rest of the pipeline needs."""
 
-    record: Record
-    article: NamedNode
+    record: AnyRecord
+    article: NamedNode  # the record's main resource (an article, or a trial)
     graph: NamedNode
     triples: list[Triple]
 
@@ -69,13 +89,21 @@ class RecordMapper:
         self.minter = IriMinter(base_uri)
         self.pub = ontology_namespace(base_uri)
 
-    def map(self, record: Record) -> MappedRecord:
+    def map(self, record: AnyRecord) -> MappedRecord:
+        if isinstance(record, TrialRecord):
+            return self._map_trial(record)
         key = article_key(record)
         article = NamedNode(self.minter.article(key))
         out = _Triples()
         self._article(out, article, record, key)
-        graph = NamedNode(self.minter.graph(record.source.format, key))
+        graph = NamedNode(self.minter.graph(record.source.format, record.source_id or key))
         return MappedRecord(record, article, graph, out.triples)
+
+    def _map_trial(self, record: TrialRecord) -> MappedRecord:
+        out = _Triples()
+        trial = TrialMapper(self, out).map(record)
+        graph = NamedNode(self.minter.graph(record.source.format, trial_key(record.trial)))
+        return MappedRecord(record, trial, graph, out.triples)
 
     def provenance(self, mapped: MappedRecord, when: datetime | None = None) -> list[Triple]:
         """What we say about the named graph itself: where and when the record came from.
@@ -121,6 +149,13 @@ class RecordMapper:
             out.add(article, schema("keywords"), Literal(subject))
         if record.doi:
             self._doi(out, article, record.doi)
+        if record.pmid:
+            out.add(article, schema("identifier"), _property_value(out, "PMID", record.pmid))
+            if iri := _iri_or_none(pubmed_url(record.pmid)):
+                out.add(article, schema("sameAs"), iri)
+        for term in record.subject_terms:
+            out.add(article, schema("about"), _defined_term(out, term))
+        self._funding(out, article, key, record.funding)
         for link in record.links:
             if iri := _iri_or_none(link):
                 out.add(article, schema("url"), iri)
@@ -151,12 +186,24 @@ class RecordMapper:
     def _agent(self, out: _Triples, agent: Agent, key: str, role: str, position: int) -> NamedNode:
         if isinstance(agent, Organization):
             node = NamedNode(self.minter.organization(key, role, position))
-            out.add(node, RDF_TYPE, schema("Organization"))
-            out.add(node, SCHEMA_NAME, Literal(agent.name))
+            _organization(out, node, agent)
             return node
         node = NamedNode(self.minter.person(key, role, position))
         _person(out, node, agent)
         return node
+
+    def _funding(self, out: _Triples, article: NamedNode, key: str, funding: list[Funding]) -> None:
+        """Funders as Organizations; each award number as a schema:Grant they gave."""
+        for position, entry in enumerate(funding, 1):
+            funder = NamedNode(self.minter.organization(key, "f", position))
+            _organization(out, funder, entry.funder)
+            out.add(article, schema("funder"), funder)
+            for award in entry.awards:
+                grant = BlankNode()
+                out.add(grant, RDF_TYPE, schema("Grant"))
+                out.add(grant, schema("identifier"), Literal(award))
+                out.add(grant, schema("funder"), funder)
+                out.add(article, schema("funding"), grant)
 
     def _container(self, out: _Triples, article: NamedNode, record: Record) -> None:
         """Article -> issue -> volume -> periodical, as deep as the source goes."""
@@ -166,6 +213,8 @@ class RecordMapper:
         out.add(periodical, RDF_TYPE, schema("Periodical"))
         if record.periodical.name:
             out.add(periodical, SCHEMA_NAME, Literal(record.periodical.name))
+        if record.periodical.abbreviation:
+            out.add(periodical, schema("alternateName"), Literal(record.periodical.abbreviation))
         for issn in record.periodical.issns:
             out.add(periodical, schema("issn"), Literal(issn))
         parent = periodical
@@ -182,6 +231,9 @@ class RecordMapper:
             out.add(issue, schema("isPartOf"), parent)
             parent = issue
         out.add(article, schema("isPartOf"), parent)
+
+    def trial_node(self, out: _Triples, trial: TrialId) -> NamedNode:
+        return self._trial(out, trial)
 
     def _trial(self, out: _Triples, trial: TrialId) -> NamedNode:
         node = NamedNode(self.minter.trial(trial))
@@ -212,6 +264,33 @@ def _person(out: _Triples, node: NamedNode, person: Person) -> None:
         out.add(node, schema("familyName"), Literal(person.family_name))
     if person.orcid and (iri := _iri_or_none(f"https://orcid.org/{person.orcid}")):
         out.add(node, schema("sameAs"), iri)
+    for affiliation in person.affiliations:
+        place = BlankNode()
+        out.add(place, RDF_TYPE, schema("Organization"))
+        out.add(place, SCHEMA_NAME, Literal(affiliation))
+        out.add(node, schema("affiliation"), place)
+
+
+def _organization(out: _Triples, node: NamedNode, organization: Organization) -> None:
+    out.add(node, RDF_TYPE, schema("Organization"))
+    out.add(node, SCHEMA_NAME, Literal(organization.name))
+    for same in organization.same_as:
+        if iri := _iri_or_none(same):
+            out.add(node, schema("sameAs"), iri)
+
+
+def _defined_term(out: _Triples, term: SubjectTerm) -> NamedNode | BlankNode:
+    """MeSH headings are NLM's own resources: we use their IRIs, id.nlm.nih.gov/mesh/D…."""
+    node: NamedNode | BlankNode = BlankNode()
+    if term.identifier and term.vocabulary == "MeSH":
+        node = _iri_or_none(MESH_BASE + term.identifier) or node
+    out.add(node, RDF_TYPE, schema("DefinedTerm"))
+    out.add(node, SCHEMA_NAME, Literal(term.name))
+    if term.identifier:
+        out.add(node, schema("termCode"), Literal(term.identifier))
+    if term.vocabulary == "MeSH":
+        out.add(node, schema("inDefinedTermSet"), NamedNode(MESH_BASE))
+    return node
 
 
 def _property_value(out: _Triples, property_id: str, value: str) -> BlankNode:
@@ -261,3 +340,122 @@ def _iri_or_none(value: str) -> NamedNode | None:
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+class TrialMapper:
+    """A registry record -> the schema:MedicalTrial it describes (the same IRI articles
+    use when they mention the trial, so both meet at one resource)."""
+
+    def __init__(self, mapper: RecordMapper, out: _Triples) -> None:
+        self.mapper = mapper
+        self.minter = mapper.minter
+        self.pub = mapper.pub
+        self.out = out
+
+    def map(self, record: TrialRecord) -> NamedNode:
+        out = self.out
+        trial = self.mapper.trial_node(out, record.trial)
+        key = trial_key(record.trial)
+        for secondary in record.secondary_ids:
+            if secondary.registry in TRIAL_REGISTRIES:
+                name = TRIAL_REGISTRIES[secondary.registry].name
+                out.add(trial, schema("identifier"), _property_value(out, name, secondary.value))
+        if record.title:
+            out.add(trial, SCHEMA_NAME, Literal(record.title))
+        if record.official_title and record.official_title != record.title:
+            out.add(trial, schema("alternateName"), Literal(record.official_title))
+        if record.summary:
+            out.add(trial, schema("description"), Literal(record.summary))
+        if record.status:
+            out.add(trial, schema("status"), Literal(record.status))
+        for prop, date in (("startDate", record.start_date), ("endDate", record.completion_date)):
+            if date:
+                out.add(trial, schema(prop), _date_literal(date))
+        for phase in record.phases:
+            out.add(trial, NamedNode(self.pub + "trialPhase"), Literal(phase))
+        if record.study_type:
+            out.add(trial, NamedNode(self.pub + "studyType"), Literal(record.study_type))
+        for design in record.design:
+            self._design(trial, design)
+        for condition in record.conditions:
+            node = BlankNode()
+            out.add(node, RDF_TYPE, schema("MedicalCondition"))
+            out.add(node, SCHEMA_NAME, Literal(condition))
+            out.add(trial, schema("healthCondition"), node)
+        for keyword in record.keywords:
+            out.add(trial, schema("keywords"), Literal(keyword))
+        for intervention in record.interventions:
+            out.add(trial, NamedNode(self.pub + "intervention"), self._intervention(intervention))
+        if record.sponsor:
+            sponsor = NamedNode(self.minter.organization(key, "sponsor", 1))
+            _organization(out, sponsor, record.sponsor)
+            out.add(trial, schema("sponsor"), sponsor)
+        for position, collaborator in enumerate(record.collaborators, 1):
+            member = NamedNode(self.minter.organization(key, "collaborator", position))
+            _organization(out, member, collaborator)
+            out.add(trial, NamedNode(self.pub + "collaborator"), member)
+        if record.enrollment is not None:
+            enrollment = Literal(str(record.enrollment), datatype=XSD_INTEGER)
+            out.add(trial, NamedNode(self.pub + "enrollment"), enrollment)
+        for reference in record.references:
+            if (cited := self._reference(reference)) is not None:
+                out.add(trial, schema("citation"), cited)
+        return trial
+
+    def _design(self, trial: NamedNode, design: str) -> None:
+        """CT.gov design words -> schema.org's MedicalTrialDesign members where one exists."""
+        member = TRIAL_DESIGNS.get(design.upper())
+        if member:
+            self.out.add(trial, schema("trialDesign"), schema(member))
+        else:
+            self.out.add(trial, NamedNode(self.pub + "design"), Literal(design))
+
+    def _intervention(self, intervention: Intervention) -> BlankNode:
+        node = BlankNode()
+        kind = INTERVENTION_CLASSES.get((intervention.kind or "").upper(), "MedicalEntity")
+        self.out.add(node, RDF_TYPE, schema(kind))
+        self.out.add(node, SCHEMA_NAME, Literal(intervention.name))
+        for other in intervention.other_names:
+            self.out.add(node, schema("alternateName"), Literal(other))
+        if intervention.kind:
+            self.out.add(node, NamedNode(self.pub + "interventionType"), Literal(intervention.kind))
+        return node
+
+    def _reference(self, reference: Reference) -> NamedNode | None:
+        """A cited publication gets the IRI its own record would mint (DOI, else PMID)."""
+        stub = Record(SourceRef("", 0), doi=reference.doi, pmid=reference.pmid)
+        if not (reference.doi or reference.pmid):
+            return None
+        article = NamedNode(self.minter.article(article_key(stub)))
+        self.out.add(article, RDF_TYPE, schema("CreativeWork"))
+        if reference.doi:
+            self.mapper._doi(self.out, article, reference.doi)
+        if reference.pmid:
+            pmid = _property_value(self.out, "PMID", reference.pmid)
+            self.out.add(article, schema("identifier"), pmid)
+        if reference.citation:
+            self.out.add(article, schema("description"), Literal(reference.citation))
+        return article
+
+
+# ClinicalTrials.gov designModule words -> schema:MedicalTrialDesign members.
+TRIAL_DESIGNS = {
+    "RANDOMIZED": "RandomizedTrial",
+    "NONE": "OpenTrial",  # masking NONE: open label
+    "OPEN_LABEL": "OpenTrial",
+    "SINGLE": "SingleBlindedTrial",
+    "DOUBLE": "DoubleBlindedTrial",
+    "TRIPLE": "TripleBlindedTrial",
+    "PLACEBO_CONTROLLED": "PlaceboControlledTrial",
+}
+# ClinicalTrials.gov intervention types -> schema.org classes.
+INTERVENTION_CLASSES = {
+    "DRUG": "Drug",
+    "BIOLOGICAL": "Drug",
+    "PROCEDURE": "MedicalProcedure",
+    "RADIATION": "MedicalTherapy",
+    "DEVICE": "MedicalDevice",
+    "BEHAVIORAL": "MedicalTherapy",
+    "DIETARY_SUPPLEMENT": "DietarySupplement",
+    "GENETIC": "MedicalTherapy",
+}

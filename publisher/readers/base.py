@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import IO, Protocol
 
-from publisher.model import ReadError, Record, SourceRef
+from publisher.model import AnyRecord, ReadError, ReadNotice, SourceRef
+
+ReadItem = AnyRecord | ReadError | ReadNotice
 
 
 class Reader(Protocol):
-    """One input format. Readers see bytes and a file name, never HTTP or RDF."""
+    """One input format. Readers see bytes and a file name, never HTTP or RDF.
+
+    `read` gets a binary stream positioned at the start (already decompressed) so that
+    large files can be streamed record by record in bounded memory.
+    """
 
     name: str
     description: str
 
     def sniff(self, head: bytes) -> bool:
-        """True when the first bytes of a file look like this format."""
+        """True when the first bytes of a file (up to 64 KiB) look like this format."""
         ...
 
-    def read(self, data: bytes, path: str) -> Iterator[Record | ReadError]:
+    def read(self, stream: IO[bytes], path: str) -> Iterator[ReadItem]:
         """Every record of the file, in order; a bad record is a ReadError, not an exception."""
         ...
 

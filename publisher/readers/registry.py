@@ -5,9 +5,10 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, cast
 
-from publisher.model import ReadError, Record, SourceRef
-from publisher.readers.base import Reader
+from publisher.model import ReadError, SourceRef
+from publisher.readers.base import Reader, ReadItem
 from publisher.readers.vufind_text import VufindTextReader
 
 READERS: dict[str, Reader] = {reader.name: reader for reader in (VufindTextReader(),)}
@@ -25,22 +26,30 @@ def detect(head: bytes) -> Reader | None:
     return next((reader for reader in READERS.values() if reader.sniff(head)), None)
 
 
-def read_file(path: Path, format_name: str = AUTO) -> Iterator[Record | ReadError]:
+def read_file(path: Path, format_name: str = AUTO) -> Iterator[ReadItem]:
     """Every record of one file, whatever its format; problems come back as ReadErrors."""
     where = SourceRef(str(path), 1, format=format_name)
     try:
-        data = path.read_bytes()
-        if data.startswith(_GZIP_MAGIC):
-            data = gzip.decompress(data)
+        with _open(path) as stream:
+            head = stream.read(SNIFF_BYTES)
+            if not head.strip():
+                yield ReadError(where, "the file is empty")
+                return
+            reader = READERS.get(format_name) if format_name != AUTO else detect(head)
+            if reader is None:
+                tried = ", ".join(READERS)
+                yield ReadError(where, f"unrecognised format (tried: {tried})")
+                return
+            stream.seek(0)
+            yield from reader.read(stream, str(path))
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         yield ReadError(where, f"cannot read the file: {error}")
-        return
-    if not data.strip():
-        yield ReadError(where, "the file is empty")
-        return
-    reader = READERS.get(format_name) if format_name != AUTO else detect(data[:SNIFF_BYTES])
-    if reader is None:
-        tried = ", ".join(READERS)
-        yield ReadError(where, f"unrecognised format (tried: {tried})")
-        return
-    yield from reader.read(data, str(path))
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file, decompressed on the fly when it is gzip (detected by its magic bytes)."""
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == _GZIP_MAGIC:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")

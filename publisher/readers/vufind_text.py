@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum, auto
+from typing import IO
 
 from publisher.dates import parse_partial_date
 from publisher.identifiers import clean_doi, clean_issn
@@ -44,7 +45,7 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import split_inverted_name_list
-from publisher.readers.base import decode_text
+from publisher.readers.base import ReadItem, decode_text
 
 FORMAT_NAME = "vufind-text"
 
@@ -180,8 +181,9 @@ class VufindTextReader:
             LineKind.CAPTION in kinds or kinds.count(LineKind.FIELD) >= 2
         )
 
-    def read(self, data: bytes, path: str) -> Iterator[Record | ReadError]:
-        text = decode_text(data, path, FORMAT_NAME)
+    def read(self, stream: IO[bytes], path: str) -> Iterator[ReadItem]:
+        # Record pages are small text files: read whole, then split into pages.
+        text = decode_text(stream.read(), path, FORMAT_NAME)
         if isinstance(text, ReadError):
             yield text
             return

@@ -41,9 +41,10 @@ class Violation:
 
 
 @cache
-def shapes_graph() -> Graph:
+def shapes_graph(base_uri: str) -> Graph:
+    """The shapes, with our vocabulary's relative namespace resolved against the base URI."""
     graph = Graph()
-    graph.parse(data_path("shapes", "publisher.ttl"), format="turtle")
+    graph.parse(data_path("shapes", "publisher.ttl"), format="turtle", publicID=base_uri)
     return graph
 
 
@@ -115,7 +116,7 @@ class ShaclValidator:
     """Validates record graphs against the project's shapes (loaded once)."""
 
     def __init__(self, base_uri: str) -> None:
-        self.shapes = shapes_graph()
+        self.shapes = shapes_graph(base_uri)
         self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
 
     def validate(self, triples: Iterable[Triple]) -> list[Violation]:
