@@ -46,6 +46,11 @@ def article_key(record: Record) -> str:
     return f"title/{slug(title)}-{digest}"
 
 
+def source_key(record: Record) -> str | None:
+    """The key of a record's named graph when its source gives it an id (MARC 001, PMID)."""
+    return "id/" + _segment(record.source_id) if record.source_id else None
+
+
 def trial_key(trial: TrialId) -> str:
     return f"trial/{trial.registry}/{_segment(trial.value)}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
@@ -20,7 +21,7 @@ from publisher.identifiers import (
     is_valid_doi,
     trial_page,
 )
-from publisher.mapping.iris import IriMinter, article_key, trial_key
+from publisher.mapping.iris import IriMinter, article_key, source_key, trial_key
 from publisher.mapping.vocab import (
     BIBO_AUTHOR_LIST,
     FOAF,
@@ -65,6 +66,11 @@ _DATE_TYPES = {
     DatePrecision.YEAR: XSD_GYEAR,
 }
 UNDETERMINED_LANGUAGE = "und"
+SOFTWARE_NAME = "scholarly-publisher"
+try:
+    SOFTWARE_VERSION = version(SOFTWARE_NAME)
+except PackageNotFoundError:  # running from a checkout that was never installed
+    SOFTWARE_VERSION = "0+unknown"
 MESH_BASE = "https://id.nlm.nih.gov/mesh/"
 
 
@@ -89,14 +95,16 @@ class RecordMapper:
         self.minter = IriMinter(base_uri)
         self.pub = ontology_namespace(base_uri)
 
-    def map(self, record: AnyRecord) -> MappedRecord:
+    def map(self, record: AnyRecord, key: str | None = None) -> MappedRecord:
+        """Map one record; `key` overrides the article key (identity resolution found the
+        article already published under another identifier, e.g. its DOI for a PMID)."""
         if isinstance(record, TrialRecord):
             return self._map_trial(record)
-        key = article_key(record)
+        key = key or article_key(record)
         article = NamedNode(self.minter.article(key))
         out = _Triples()
         self._article(out, article, record, key)
-        graph = NamedNode(self.minter.graph(record.source.format, record.source_id or key))
+        graph = NamedNode(self.minter.graph(record.source.format, source_key(record) or key))
         return MappedRecord(record, article, graph, out.triples)
 
     def _map_trial(self, record: TrialRecord) -> MappedRecord:
@@ -106,7 +114,8 @@ class RecordMapper:
         return MappedRecord(record, trial, graph, out.triples)
 
     def provenance(self, mapped: MappedRecord, when: datetime | None = None) -> list[Triple]:
-        """What we say about the named graph itself: where and when the record came from.
+        """PROV-O about the named graph itself: which source record it was derived from,
+        when, and by which software.
 
         Kept out of `map` so validation sees only the record, and so the same record
         maps to the same triples every time.
@@ -114,17 +123,30 @@ class RecordMapper:
         source = mapped.record.source
         out = _Triples()
         graph = mapped.graph
+        stamp = (when or datetime.now(UTC)).replace(microsecond=0).isoformat()
         out.add(graph, RDF_TYPE, NamedNode(self.pub + "SourceRecord"))
+        out.add(graph, RDF_TYPE, NamedNode(PROV + "Entity"))
         out.add(graph, NamedNode(FOAF + "primaryTopic"), mapped.article)
         out.add(graph, NamedNode(self.pub + "sourceFormat"), Literal(source.format))
-        out.add(graph, NamedNode(self.pub + "sourceFile"), Literal(_file_name(source.path)))
-        out.add(
-            graph,
-            NamedNode(self.pub + "recordPosition"),
-            Literal(str(source.position), datatype=XSD_INTEGER),
-        )
-        stamp = (when or datetime.now(UTC)).replace(microsecond=0).isoformat()
         out.add(graph, NamedNode(PROV + "generatedAtTime"), Literal(stamp, datatype=XSD_DATETIME))
+        origin = BlankNode()
+        out.add(graph, NamedNode(PROV + "wasDerivedFrom"), origin)
+        out.add(origin, RDF_TYPE, NamedNode(PROV + "Entity"))
+        out.add(origin, NamedNode(self.pub + "sourceFile"), Literal(_file_name(source.path)))
+        position = Literal(str(source.position), datatype=XSD_INTEGER)
+        out.add(origin, NamedNode(self.pub + "recordPosition"), position)
+        if source_id := getattr(mapped.record, "source_id", None):
+            out.add(origin, NamedNode(self.pub + "sourceId"), Literal(source_id))
+        activity = BlankNode()
+        out.add(graph, NamedNode(PROV + "wasGeneratedBy"), activity)
+        out.add(activity, RDF_TYPE, NamedNode(PROV + "Activity"))
+        out.add(activity, NamedNode(PROV + "used"), origin)
+        out.add(activity, NamedNode(PROV + "endedAtTime"), Literal(stamp, datatype=XSD_DATETIME))
+        software = BlankNode()
+        out.add(activity, NamedNode(PROV + "wasAssociatedWith"), software)
+        out.add(software, RDF_TYPE, NamedNode(PROV + "SoftwareAgent"))
+        out.add(software, SCHEMA_NAME, Literal(SOFTWARE_NAME))
+        out.add(software, schema("softwareVersion"), Literal(SOFTWARE_VERSION))
         return out.triples
 
     def _article(self, out: _Triples, article: NamedNode, record: Record, key: str) -> None:
