@@ -9,6 +9,7 @@ from pathlib import Path
 import rdflib
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +18,7 @@ from publisher.config import Settings
 from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store
-from publisher.web import jsonld, sparql
+from publisher.web import jsonld, queryui, sparql
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
@@ -37,6 +38,7 @@ HTML = "text/html"
 RESOURCE_OFFERS = [*(f.media_type for f in GRAPH_FORMATS), HTML]
 SPARQL_RESULTS = [f.media_type for f in RESULTS_FORMATS]
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 
 
 @cache
@@ -55,6 +57,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     base = settings.base_uri
     views = ViewBuilder(base, store)
     ontology = _load_ontology(base)
+    # Before the catch-all route below, or that would answer for /static/... too.
+    app.mount(queryui.STATIC_PATH, StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, error: ClientError) -> Response:
@@ -81,7 +85,15 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
             # (curl, libraries) ties, the tie goes to results, and the answer is the 400.
             if negotiate(request.headers.get("accept"), [*SPARQL_RESULTS, HTML]) == HTML:
                 examples = _example_query(base)
-                html = _templates().get_template("sparql.html").render(example=examples)
+                html = (
+                    _templates()
+                    .get_template("sparql.html")
+                    .render(
+                        example=examples,
+                        config=queryui.page_config(base),
+                        static=queryui.STATIC_PATH,
+                    )
+                )
                 return HTMLResponse(html, headers={"Vary": "Accept"})
             raise ClientError(400, "missing the query parameter (SPARQL 1.1 Protocol: ?query=...)")
         return await sparql.execute(store, query, base)

@@ -1,0 +1,141 @@
+"""The query page: YASGUI (vendored under static/yasgui) with our prefixes and examples.
+
+Everything the page needs comes from this server: the YASGUI build files, our own
+script (static/queryui.js) and the configuration below, embedded in the page as JSON.
+The endpoint is the relative `/sparql`, so the page works on any host and port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+from publisher.mapping.vocab import prefixes
+
+# The prefixes every example query starts with (and the editor offers as completions).
+QUERY_PREFIXES = ("schema", "bibo", "rdf", "rdfs", "xsd", "prov", "dcterms", "foaf", "pub")
+
+YASGUI_VERSION = "4.2.28"
+STATIC_PATH = "/static"
+ENDPOINT = "/sparql"
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    description: str
+    body: str  # the query without its prologue
+
+
+EXAMPLES = (
+    Example(
+        "Articles",
+        "Every article with its title and date of publication.",
+        """SELECT ?article ?title ?date WHERE {
+  ?article a schema:ScholarlyArticle ;
+           schema:name ?title .
+  OPTIONAL { ?article schema:datePublished ?date }
+}
+ORDER BY ?title
+LIMIT 100""",
+    ),
+    Example(
+        "Articles by author",
+        "Articles whose author's name contains a word, with the author's position "
+        "in the article's author list (bibo:authorList).",
+        """SELECT ?name ?position ?title ?article WHERE {
+  {
+    # position = how many list cells lead up to the author's cell
+    SELECT ?article ?author (COUNT(?cell) AS ?position) WHERE {
+      ?article bibo:authorList ?list .
+      ?list rdf:rest* ?cell .
+      ?cell rdf:rest* ?node .
+      ?node rdf:first ?author .
+    }
+    GROUP BY ?article ?node ?author
+  }
+  ?article schema:name ?title .
+  ?author schema:name ?name .
+  FILTER(CONTAINS(LCASE(?name), "chen"))
+}
+ORDER BY ?name ?title ?position""",
+    ),
+    Example(
+        "Authors of one article, in order",
+        "The author list of one article (by DOI), in the order the article gives.",
+        """SELECT ?position ?name ?author WHERE {
+  {
+    SELECT ?author (COUNT(?cell) AS ?position) WHERE {
+      ?article schema:identifier [ schema:propertyID "DOI" ;
+                                   schema:value "10.3389/fonc.2021.699946" ] ;
+               bibo:authorList ?list .
+      ?list rdf:rest* ?cell .
+      ?cell rdf:rest* ?node .
+      ?node rdf:first ?author .
+    }
+    GROUP BY ?node ?author
+  }
+  ?author schema:name ?name .
+}
+ORDER BY ?position""",
+    ),
+    Example(
+        "Articles per journal",
+        "How many articles each journal has (through volumes and issues: schema:isPartOf+).",
+        """SELECT ?journal ?name (COUNT(DISTINCT ?article) AS ?articles) WHERE {
+  ?article a schema:ScholarlyArticle ;
+           schema:isPartOf+ ?journal .
+  ?journal a schema:Periodical ;
+           schema:name ?name .
+}
+GROUP BY ?journal ?name
+ORDER BY DESC(?articles) ?name""",
+    ),
+    Example(
+        "Articles mentioning a trial",
+        "Articles that mention a clinical trial, with the trial's registration number.",
+        """SELECT ?title ?trial ?registration ?article WHERE {
+  ?article schema:mentions ?trial ;
+           schema:name ?title .
+  ?trial a schema:MedicalTrial .
+  OPTIONAL { ?trial schema:identifier/schema:value ?registration }
+}
+ORDER BY ?registration ?title""",
+    ),
+    Example(
+        "Article by DOI (CONSTRUCT)",
+        "The article's own statements, found by its DOI.",
+        """CONSTRUCT { ?article ?p ?o } WHERE {
+  ?article schema:identifier [ schema:propertyID "DOI" ;
+                               schema:value "10.3389/fonc.2021.699946" ] ;
+           ?p ?o .
+}""",
+    ),
+)
+
+
+def prologue(base_uri: str) -> str:
+    namespaces = prefixes(base_uri)
+    return "".join(f"PREFIX {p}: <{namespaces[p]}>\n" for p in QUERY_PREFIXES)
+
+
+def example_queries(base_uri: str) -> list[tuple[str, str]]:
+    """(name, full query text) of every example, prologue included."""
+    head = prologue(base_uri)
+    return [(e.name, head + e.body) for e in EXAMPLES]
+
+
+def page_config(base_uri: str) -> str:
+    """The page's configuration as JSON, safe inside a <script> element."""
+    namespaces = prefixes(base_uri)
+    config = {
+        "endpoint": ENDPOINT,
+        "prefixes": {p: namespaces[p] for p in QUERY_PREFIXES},
+        "examples": [
+            {"name": e.name, "description": e.description, "query": query}
+            for e, (_, query) in zip(EXAMPLES, example_queries(base_uri), strict=True)
+        ],
+    }
+    text = orjson.dumps(config).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
