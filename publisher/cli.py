@@ -6,11 +6,13 @@ published all the same), 2 usage errors (typer/click's own convention).
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,16 +20,20 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pyoxigraph import NamedNode
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from publisher.config import Settings
 from publisher.model import ReadNotice
 from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
+from publisher.quarantine import Quarantine
 from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
 from publisher.store.oxigraph import OxigraphStore
+from publisher.validation.summary import constraint_counts, format_counts
 
 app = typer.Typer(
     help="Publish scholarly and clinical-trial records as Linked Data.",
@@ -35,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+LOG_EVERY_SECONDS = 5.0
 # soft_wrap: report lines stay whole, so other programs can grep them.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -52,6 +59,15 @@ BaseOption = Annotated[
 ]
 FormatOption = Annotated[
     str, typer.Option("--format", help=f"Input format: {', '.join(format_names())}")
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes for mapping and validation [env: PUBLISHER_JOBS; default 1]",
+    ),
 ]
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Files or folders of records", exists=True)
@@ -80,23 +96,41 @@ def ingest(
     store: StoreOption = None,
     base_uri: BaseOption = None,
     format: FormatOption = AUTO,
+    jobs: JobsOption = None,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for rejected records [env: PUBLISHER_QUARANTINE; "
+            "default ./publisher-quarantine]"
+        ),
+    ] = None,
 ) -> None:
-    """Validate records and publish the valid ones into the store."""
+    """Validate records and publish the valid ones into the store.
+
+    Rejected records are reported, their SHACL reports stored as graphs, and their
+    source files kept in the quarantine folder with the reasons (rejected.csv).
+    """
     _check_format(format)
-    settings = _settings(store=store, base_uri=base_uri)
+    settings = _settings(store=store, base_uri=base_uri, jobs=jobs, quarantine=quarantine)
     with _open_store(settings.store) as opened:
-        summary = _run(Pipeline(settings.base_uri, opened, format), paths)
+        pipeline = Pipeline(settings.base_uri, opened, format, jobs=settings.jobs)
+        with pipeline:
+            summary = _run(pipeline, paths, Quarantine(settings.quarantine))
     raise typer.Exit(0 if summary.rejected == 0 else 1)
 
 
 @app.command()
 def validate(
-    paths: PathsArgument, base_uri: BaseOption = None, format: FormatOption = AUTO
+    paths: PathsArgument,
+    base_uri: BaseOption = None,
+    format: FormatOption = AUTO,
+    jobs: JobsOption = None,
 ) -> None:
     """Run every check ingest runs; store nothing."""
     _check_format(format)
-    settings = _settings(base_uri=base_uri)
-    summary = _run(Pipeline(settings.base_uri, None, format), paths)
+    settings = _settings(base_uri=base_uri, jobs=jobs)
+    with Pipeline(settings.base_uri, None, format, jobs=settings.jobs) as pipeline:
+        summary = _run(pipeline, paths)
     raise typer.Exit(0 if summary.rejected == 0 else 1)
 
 
@@ -152,6 +186,73 @@ def _demo(settings: Settings, folder: Path) -> None:
     _serve(settings, OxigraphStore(folder, read_only=True))
 
 
+@app.command()
+def report(
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the per-constraint table as CSV")
+    ] = None,
+) -> None:
+    """Summarise validation: accepted / rejected records per format, and per constraint."""
+    settings = _settings(store=store, base_uri=base_uri)
+    if not settings.store.is_dir():
+        err.print(f"[red]no store at {settings.store}[/red]")
+        raise typer.Exit(2)
+    opened = OxigraphStore(settings.store, read_only=True)
+    try:
+        formats = format_counts(opened, settings.base_uri)
+        constraints = constraint_counts(opened, settings.base_uri)
+    finally:
+        opened.close()
+    table = Table("format", "accepted", "rejected", title="Records per format")
+    for row in formats:
+        table.add_row(row.format, str(row.accepted), str(row.rejected))
+    out.print(table)
+    table = Table(
+        "format",
+        "shape",
+        "path",
+        "constraint",
+        "records",
+        "results",
+        title="Rejections per constraint",
+    )
+    for c in constraints:
+        table.add_row(c.format, c.shape, c.path, c.constraint, str(c.records), str(c.results))
+    out.print(table)
+    if csv_file is not None:
+        with csv_file.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("format", "shape", "path", "constraint", "records", "results"))
+            for c in constraints:
+                writer.writerow((c.format, c.shape, c.path, c.constraint, c.records, c.results))
+        out.print(f"written {csv_file}")
+
+
+@app.command()
+def remove(
+    graphs: Annotated[list[str], typer.Argument(help="IRIs of source-record graphs to delete")],
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+) -> None:
+    """Delete source records (their named graphs and validation reports); other sources
+    of the same article keep their statements."""
+    settings = _settings(store=store, base_uri=base_uri)
+    missing = 0
+    with _open_store(settings.store) as opened:
+        known = {g.value for g in opened.graph_names()}
+        for iri in graphs:
+            if iri not in known:
+                err.print(f"[red]no such graph[/red] {escape(iri)}")
+                missing += 1
+                continue
+            opened.remove_graph(NamedNode(iri))
+            opened.remove_graph(NamedNode(iri + "/validation"))
+            out.print(f"removed {iri}")
+    raise typer.Exit(1 if missing else 0)
+
+
 @contextmanager
 def _open_store(folder: Path) -> Iterator[OxigraphStore]:
     try:
@@ -166,17 +267,29 @@ def _open_store(folder: Path) -> Iterator[OxigraphStore]:
         opened.close()
 
 
-def _run(pipeline: Pipeline, paths: list[Path]) -> Summary:
+def _run(pipeline: Pipeline, paths: list[Path], quarantine: Quarantine | None = None) -> Summary:
+    """Run the pipeline over the files, reporting as it goes.
+
+    On a terminal a progress bar shows records/s, accepted and rejected; otherwise a
+    plain line is logged every few seconds, so long runs in CI or cron stay readable.
+    """
     summary = Summary()
     files = expand_paths(paths)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn(
+            "files · {task.fields[records]} records · {task.fields[rate]:.0f}/s · "
+            "{task.fields[accepted]} accepted · {task.fields[rejected]} rejected"
+        ),
         TimeElapsedColumn(),
     )
+    started = last_log = time.monotonic()
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("files", total=len(files))
+        task = progress.add_task(
+            "ingest", total=len(files), records=0, rate=0.0, accepted=0, rejected=0
+        )
         for path in files:
             for outcome in pipeline.run_file(path):
                 if isinstance(outcome, ReadNotice):
@@ -185,9 +298,28 @@ def _run(pipeline: Pipeline, paths: list[Path]) -> Summary:
                     continue
                 summary.count(outcome)
                 _report(outcome)
+                if not outcome.accepted and quarantine is not None:
+                    quarantine.keep(outcome)
+                elapsed = max(time.monotonic() - started, 1e-9)
+                done = summary.accepted + summary.rejected
+                progress.update(
+                    task,
+                    records=done,
+                    rate=done / elapsed,
+                    accepted=summary.accepted,
+                    rejected=summary.rejected,
+                )
+                if not err.is_terminal and time.monotonic() - last_log >= LOG_EVERY_SECONDS:
+                    last_log = time.monotonic()
+                    err.print(
+                        f"progress: {done} records ({done / elapsed:.0f}/s), "
+                        f"{summary.accepted} accepted, {summary.rejected} rejected"
+                    )
             progress.advance(task)
     verb = "published" if pipeline.store is not None else "valid"
     out.print(f"accepted: {summary.accepted} ({verb}), rejected: {summary.rejected}")
+    if summary.rejected and quarantine is not None:
+        out.print(f"rejected records kept in {quarantine.folder} (see rejected.csv there)")
     return summary
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BASE_URI = "http://127.0.0.1:8000/"
 
@@ -16,9 +17,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PUBLISHER_")
 
     store: Path = Path("publisher-store")
+    quarantine: Path = Path("publisher-quarantine")
+    jobs: int = 1
     base_uri: str = DEFAULT_BASE_URI
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # The SPARQL endpoint's limits (see README, "Configuration").
+    query_timeout: float = Field(default=30.0, gt=0)  # seconds; the query is stopped after
+    query_workers: int = Field(default=2, ge=1, le=64)  # processes running queries
+    max_rows: int = Field(default=10_000, ge=1)  # SELECT rows / CONSTRUCT triples per answer
+    max_query_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_update_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # updates, GSP uploads
+    # SERVICE endpoints a query may call; empty: SERVICE is refused. Comma/space-separated.
+    service_allowlist: Annotated[list[str], NoDecode] = []
+    # SPARQL Update and the Graph Store Protocol: off unless enabled, and then only with
+    # `Authorization: Bearer <write_token>`.
+    enable_updates: bool = False
+    write_token: SecretStr | None = None
 
     @field_validator("base_uri")
     @classmethod
@@ -28,3 +44,34 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"base URI must be an http(s) URI, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("service_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        return value
+
+    @field_validator("service_allowlist")
+    @classmethod
+    def _absolute_iris(cls, value: list[str]) -> list[str]:
+        for iri in value:
+            if not iri.startswith(("http://", "https://")):
+                raise ValueError(f"SERVICE allow-list entries must be http(s) IRIs, got {iri!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _updates_need_a_token(self) -> Settings:
+        token = self.write_token.get_secret_value().strip() if self.write_token else ""
+        if self.enable_updates and not token:
+            raise ValueError(
+                "updates are enabled (PUBLISHER_ENABLE_UPDATES) but no write token is set:"
+                " set PUBLISHER_WRITE_TOKEN to a long random secret"
+            )
+        return self
+
+    def token(self) -> str | None:
+        """The write token, when updates are enabled."""
+        if not self.enable_updates or self.write_token is None:
+            return None
+        return self.write_token.get_secret_value().strip()

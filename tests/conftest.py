@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,12 +41,14 @@ def free_port() -> int:
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real command line, as other tools drive it."""
+    # Rejected records go to a throwaway quarantine unless a test names one.
+    quarantine = {"PUBLISHER_QUARANTINE": tempfile.mkdtemp(prefix="quarantine-")}
     return subprocess.run(
         [sys.executable, "-m", "publisher.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **quarantine, **(env or {})},
     )
 
 

@@ -36,7 +36,7 @@ def article_key(record: Record) -> str:
     if record.doi:
         return "doi/" + _segment(doi_key(record.doi))
     if record.pmid:
-        return "pmid/" + _segment(record.pmid)
+        return pmid_key(record.pmid)
     first_author = record.authors[0].name if record.authors else ""
     year = str(record.date.year) if record.date else ""
     journal = record.periodical.name if record.periodical else ""
@@ -44,6 +44,10 @@ def article_key(record: Record) -> str:
     identity = "\x1f".join(v.casefold() for v in (title, first_author, year, journal))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
     return f"title/{slug(title)}-{digest}"
+
+
+def pmid_key(pmid: str) -> str:
+    return "pmid/" + _segment(pmid)
 
 
 def source_key(record: Record) -> str | None:

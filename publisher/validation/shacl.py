@@ -120,13 +120,17 @@ class ShaclValidator:
         self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
 
     def validate(self, triples: Iterable[Triple]) -> list[Violation]:
+        return self.validate_with_report(triples)[0]
+
+    def validate_with_report(self, triples: Iterable[Triple]) -> tuple[list[Violation], Graph]:
+        """The violations in plain words, and pyshacl's report graph to keep as data."""
         data = to_rdflib(triples)
         conforms, report = run_pyshacl(data, self.shapes)
         if conforms:
-            return []
+            return [], report
         # A node reached by two targets is reported twice by pyshacl: keep one of each.
         unique = set(self._violations(report, data))
-        return sorted(unique, key=lambda v: (v.focus, v.path or "", v.message))
+        return sorted(unique, key=lambda v: (v.focus, v.path or "", v.message)), report
 
     def _violations(self, report: Graph, data: Graph) -> Iterable[Violation]:
         for result in report.subjects(SHACL.resultSeverity, None):
