@@ -33,7 +33,7 @@ from publisher.quarantine import Quarantine
 from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
 from publisher.store.oxigraph import OxigraphStore
-from publisher.validation.summary import constraint_counts, format_counts
+from publisher.validation.summary import constraint_counts, format_counts, write_conformance
 
 app = typer.Typer(
     help="Publish scholarly and clinical-trial records as Linked Data.",
@@ -114,8 +114,18 @@ def ingest(
     settings = _settings(store=store, base_uri=base_uri, jobs=jobs, quarantine=quarantine)
     with _open_store(settings.store) as opened:
         pipeline = Pipeline(settings.base_uri, opened, format, jobs=settings.jobs)
-        with pipeline:
-            summary = _run(pipeline, paths, Quarantine(settings.quarantine))
+        try:
+            with pipeline:
+                summary = _run(pipeline, paths, Quarantine(settings.quarantine))
+        except KeyboardInterrupt:
+            # Every record is its own transaction: what is stored is whole records only.
+            err.print(
+                "[yellow]interrupted[/yellow]: the store holds whole records only; "
+                "run the same ingest again to finish (nothing is duplicated)"
+            )
+            raise typer.Exit(130) from None
+        finally:
+            write_conformance(opened, settings.base_uri)
     raise typer.Exit(0 if summary.rejected == 0 else 1)
 
 
@@ -144,13 +154,71 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port [env: PUBLISHER_PORT; default 8000]")
     ] = None,
+    query_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a SPARQL query may run before it is stopped"
+            " [env: PUBLISHER_QUERY_TIMEOUT; default 30]"
+        ),
+    ] = None,
+    query_workers: Annotated[
+        int | None,
+        typer.Option(help="Processes running queries [env: PUBLISHER_QUERY_WORKERS; default 2]"),
+    ] = None,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) per answer"
+            " [env: PUBLISHER_MAX_ROWS; default 10000]"
+        ),
+    ] = None,
+    max_query_bytes: Annotated[
+        int | None,
+        typer.Option(help="Largest query [env: PUBLISHER_MAX_QUERY_BYTES; default 262144]"),
+    ] = None,
+    max_update_bytes: Annotated[
+        int | None,
+        typer.Option(
+            help="Largest update or Graph Store upload"
+            " [env: PUBLISHER_MAX_UPDATE_BYTES; default 10485760]"
+        ),
+    ] = None,
+    service_allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service-allow",
+            help="An endpoint IRI SERVICE may call (repeat for more)"
+            " [env: PUBLISHER_SERVICE_ALLOWLIST, comma-separated; default none]",
+        ),
+    ] = None,
+    enable_updates: Annotated[
+        bool | None,
+        typer.Option(
+            "--enable-updates/--read-only",
+            help="SPARQL Update and the Graph Store Protocol, with the write token from"
+            " PUBLISHER_WRITE_TOKEN; the store is then opened read-write"
+            " [env: PUBLISHER_ENABLE_UPDATES; default read-only]",
+        ),
+    ] = None,
 ) -> None:
     """Serve the store: resource pages, content negotiation and /sparql."""
-    settings = _settings(store=store, base_uri=base_uri, host=host, port=port)
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        host=host,
+        port=port,
+        query_timeout=query_timeout,
+        query_workers=query_workers,
+        max_rows=max_rows,
+        max_query_bytes=max_query_bytes,
+        max_update_bytes=max_update_bytes,
+        service_allowlist=service_allow or None,
+        enable_updates=enable_updates,
+    )
     if not settings.store.is_dir():
         err.print(f"[red]no store at {settings.store}[/red]: run `publisher ingest` first")
         raise typer.Exit(2)
-    _serve(settings, OxigraphStore(settings.store, read_only=True))
+    _serve(settings, _serving_store(settings, settings.store))
 
 
 @app.command()
@@ -183,7 +251,7 @@ def _demo(settings: Settings, folder: Path) -> None:
     if summary.rejected:
         raise typer.Exit(1)
     out.print(f"example store in {folder}")
-    _serve(settings, OxigraphStore(folder, read_only=True))
+    _serve(settings, _serving_store(settings, folder))
 
 
 @app.command()
@@ -345,6 +413,17 @@ def _report(outcome: Outcome) -> None:
 
 def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _serving_store(settings: Settings, folder: Path) -> OxigraphStore:
+    """Read-only, unless updates are enabled: then read-write, and RocksDB's lock keeps
+    `publisher ingest` (and any other writer) out while the server runs."""
+    try:
+        return OxigraphStore(folder, read_only=not settings.enable_updates)
+    except OSError as error:
+        how = "read-write (is an ingest running?)" if settings.enable_updates else "read-only"
+        err.print(f"[red]cannot open the store at {folder} {how}:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
 
 
 def _serve(settings: Settings, store: OxigraphStore) -> None:

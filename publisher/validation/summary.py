@@ -5,11 +5,12 @@ numbers are those of the published data, whichever runs produced it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
-from publisher.mapping.vocab import SH, ontology_namespace
+from publisher.mapping.vocab import RDF, SH, XSD, ontology_namespace
 from publisher.store.base import Store
 
 
@@ -100,3 +101,47 @@ def _text(term: object) -> str:
     if isinstance(term, Literal | NamedNode):
         return term.value
     return "" if term is None else str(term)
+
+
+def conformance_graph(base_uri: str) -> NamedNode:
+    return NamedNode(f"{base_uri}graph/conformance")
+
+
+def dataset_iri(base_uri: str) -> NamedNode:
+    return NamedNode(f"{base_uri}dataset")
+
+
+def write_conformance(store: Store, base_uri: str) -> None:
+    """Publish the dataset's conformance (records accepted / rejected, per format and
+    per shape) as part of its description, recomputed from the store after each ingest."""
+    pub = ontology_namespace(base_uri)
+    dataset = dataset_iri(base_uri)
+    triples: list[Triple] = []
+
+    def add(
+        subject: NamedNode | BlankNode, predicate: str, obj: NamedNode | BlankNode | Literal
+    ) -> None:
+        triples.append(Triple(subject, NamedNode(predicate), obj))
+
+    def count(value: int) -> Literal:
+        return Literal(str(value), datatype=NamedNode(XSD + "integer"))
+
+    formats = format_counts(store, base_uri)
+    add(dataset, RDF + "type", NamedNode(pub + "Dataset"))
+    add(dataset, pub + "acceptedRecords", count(sum(f.accepted for f in formats)))
+    add(dataset, pub + "rejectedRecords", count(sum(f.rejected for f in formats)))
+    for row in formats:
+        node = BlankNode()
+        add(dataset, pub + "conformance", node)
+        add(node, pub + "sourceFormat", Literal(row.format))
+        add(node, pub + "acceptedRecords", count(row.accepted))
+        add(node, pub + "rejectedRecords", count(row.rejected))
+    per_shape: dict[str, int] = defaultdict(int)
+    for row in constraint_counts(store, base_uri):
+        per_shape[row.shape] += row.records
+    for shape, records in sorted(per_shape.items()):
+        node = BlankNode()
+        add(dataset, pub + "violatedShape", node)
+        add(node, pub + "shape", Literal(shape))
+        add(node, pub + "rejectedRecords", count(records))
+    store.replace_graph(conformance_graph(base_uri), triples)
