@@ -34,3 +34,35 @@ def make_partial_date(
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None
     return PartialDate(year, month, day)
+
+
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}
+
+
+def month_number(text: str | None) -> int | None:
+    """`Jan`, `January`, `01` or `1` -> 1; None for seasons, ranges and anything else."""
+    key = (text or "").strip().rstrip(".").lower()
+    if key.isdigit():
+        number = int(key)
+        return number if 1 <= number <= 12 else None
+    return _MONTH_NAMES.get(key)

@@ -146,3 +146,33 @@ def find_trial_ids(*texts: str | None) -> list[TrialId]:
 
 def trial_page(trial: TrialId) -> str:
     return TRIAL_REGISTRIES[trial.registry].page.format(id=trial.value)
+
+
+def clean_orcid(raw: str) -> str | None:
+    """`https://orcid.org/0000-0002-1825-0097` / `0000000218250097` -> `0000-0002-1825-0097`.
+
+    None when the text holds no ORCID-shaped number; the checksum is not checked here
+    (see `orcid_checksum_ok`), so a reader can warn about a mistyped iD.
+    """
+    match = ORCID_PATTERN.search(raw.strip())
+    if not match:
+        return None
+    return "-".join(match.groups()).upper()
+
+
+# A DOI inside running text (a citation, a link): suffix up to whitespace, trailing
+# punctuation of the sentence removed by `find_doi`.
+_DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
+
+
+def find_doi(text: str | None) -> str | None:
+    """The first DOI in free text (`... 2012;367:107-14. doi: 10.1056/NEJMoa1203421.`)."""
+    if not text:
+        return None
+    match = _DOI_IN_TEXT.search(text)
+    if not match:
+        return None
+    doi = match.group(0).rstrip(".,;:")
+    if doi.endswith(")") and doi.count(")") > doi.count("("):
+        doi = doi[:-1].rstrip(".,;:")
+    return doi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from typing import IO, Protocol
 
@@ -38,3 +39,47 @@ def decode_text(data: bytes, path: str, format_name: str) -> str | ReadError:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return ReadError(where, f"the file is not UTF-8 text (bad byte at offset {error.start})")
+
+
+class Utf8Repair:
+    """A binary stream that passes UTF-8 through and replaces bytes that are not UTF-8
+    with U+FFFD, counting them in `replaced`.
+
+    For streaming parsers (lxml, ijson) that stop at the first bad byte: with this in
+    front, one record with Latin-1 bytes in it does not cost the rest of the file.
+    Readers reject a record holding U+FFFD once `replaced` is non-zero, naming the
+    field. `head` is what the reader already read from `stream` to look at it.
+    """
+
+    CHUNK = 64 * 1024
+    _GENUINE = "\ufffd".encode()
+
+    def __init__(self, stream: IO[bytes], head: bytes = b"") -> None:
+        self._stream = stream
+        self._head = head
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = b""
+        self._tail = b""  # last two raw bytes: a genuine U+FFFD may span two chunks
+        self._done = False
+        self.replaced = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            while not self._done:
+                self._fill()
+            data, self._pending = self._pending, b""
+            return data
+        while len(self._pending) < max(size, 1) and not self._done:
+            self._fill()
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def _fill(self) -> None:
+        raw = self._head or self._stream.read(self.CHUNK)
+        self._head = b""
+        text = self._decoder.decode(raw, final=not raw)
+        genuine = (self._tail + raw).count(self._GENUINE)
+        self._tail = (self._tail + raw)[-2:]
+        self.replaced += max(text.count("\ufffd") - genuine, 0)
+        self._pending += text.encode("utf-8")
+        self._done = not raw
