@@ -19,6 +19,29 @@ def parse_partial_date(text: str) -> PartialDate | None:
     return make_partial_date(year, month, day)
 
 
+def from_date_parts(date_parts: object) -> PartialDate | None:
+    """CSL-JSON / Crossref `date-parts`: `[[2014, 2, 11]]`, `[[2014, 2]]`, `[[2014]]`.
+
+    The first date of the list is read (a second one is the end of a range); parts may
+    be numbers or numeric strings. None for `[[null]]`, an empty list or an impossible date.
+    """
+    if not isinstance(date_parts, list) or not date_parts or not isinstance(date_parts[0], list):
+        return None
+    numbers: list[int] = []
+    for part in date_parts[0][:3]:
+        if isinstance(part, bool) or not isinstance(part, int | str | float):
+            break
+        text = str(part).strip()
+        if isinstance(part, float) and part.is_integer():
+            text = str(int(part))
+        if not text.isdigit():
+            break
+        numbers.append(int(text))
+    if not numbers:
+        return None
+    return make_partial_date(numbers[0], *numbers[1:3])
+
+
 def make_partial_date(
     year: int, month: int | None = None, day: int | None = None
 ) -> PartialDate | None:

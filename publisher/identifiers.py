@@ -63,6 +63,21 @@ def is_valid_issn(issn: str) -> bool:
     return issn_check_digit(digits[:7]) == digits[7]
 
 
+_ISSN_IN_TEXT = re.compile(r"(?<![\w-])(\d{4}-?\d{3}[\dXx])(?![\w-])")
+
+
+def find_issns(text: str | None) -> list[str]:
+    """Every ISSN-shaped number in a field (`0028-4793 (Print) 1533-4406`), normalised
+    by `clean_issn`, first-seen order. ISBNs and other numbers are not ISSN-shaped; the
+    check digit is not tested here (validation names a bad one)."""
+    found: list[str] = []
+    for match in _ISSN_IN_TEXT.finditer(text or ""):
+        issn = clean_issn(match.group(1))
+        if issn not in found:
+            found.append(issn)
+    return found
+
+
 ORCID_PATTERN = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
 
 

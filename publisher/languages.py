@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # ISO 639-2 (bibliographic and terminology codes) and English/German names -> ISO 639-1.
 _LANGUAGES: dict[str, tuple[str, ...]] = {
     "en": ("eng", "english", "englisch"),
@@ -46,3 +48,18 @@ def to_bcp47(value: str) -> str | None:
     if len(key) == 3 and key.isascii() and key.isalpha() and key not in {"und", "zxx", "mul"}:
         return key
     return None
+
+
+_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+def to_language_tag(value: str) -> str | None:
+    """Like `to_bcp47`, and also a tag with subtags (`en-US`, `pt_BR`): its primary
+    language is normalised (`eng-GB` -> `en-GB`), well-formed subtags are kept."""
+    if (tag := to_bcp47(value)) is not None:
+        return tag
+    primary, *rest = re.split(r"[-_]", value.strip())
+    base = to_bcp47(primary)
+    if base is None or not rest or not all(_SUBTAG.match(part) for part in rest):
+        return None
+    return "-".join([base, *rest])

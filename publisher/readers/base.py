@@ -6,7 +6,7 @@ import codecs
 from collections.abc import Iterator
 from typing import IO, Protocol
 
-from publisher.model import AnyRecord, ReadError, ReadNotice, SourceRef
+from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef
 
 ReadItem = AnyRecord | ReadError | ReadNotice
 
@@ -83,3 +83,19 @@ class Utf8Repair:
         self.replaced += max(text.count("\ufffd") - genuine, 0)
         self._pending += text.encode("utf-8")
         self._done = not raw
+
+
+def claim_source_id(record: AnyRecord, value: str | None, seen: set[str], field: str) -> None:
+    """Set `source_id` (it names the record's graph) unless another record of the same
+    file already has that id: two records must never share a graph, so a repeated id is
+    a warning and the record is keyed by its article instead."""
+    value = (value or "").strip()
+    if not value or not isinstance(record, Record):
+        return
+    if value in seen:
+        record.warnings.append(
+            f"{field}: id {value!r} repeats an earlier record's: not used to name this record"
+        )
+        return
+    seen.add(value)
+    record.source_id = value

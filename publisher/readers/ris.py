@@ -1,0 +1,217 @@
+"""RIS (Research Information Systems) tagged files, as reference managers export them.
+
+Each record runs from a `TY  - ` line to an `ER  - ` line; a line is a two-character
+tag, two spaces, a hyphen, a space and the value. The file is read line by line and
+each record's lines are handed to rispy's parser on their own, so memory stays
+bounded however many records a file holds; lines outside records (numbering such as
+`1.`, blank lines) are skipped as rispy skips them.
+
+Only journal articles are published so far: `TY` JOUR, EJOUR (electronic article),
+ABST (abstract) and INPR (in press). Any other type is rejected naming `TY`; note
+that RIS `CASE` is a legal case (a court decision), not a case report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+import rispy
+from rispy.config import TAG_KEY_MAPPING
+
+from publisher.dates import make_partial_date, parse_partial_date
+from publisher.identifiers import clean_doi, find_issns
+from publisher.languages import to_language_tag
+from publisher.model import (
+    Agent,
+    Organization,
+    PartialDate,
+    Periodical,
+    Person,
+    ReadError,
+    Record,
+    SourceRef,
+    UnknownField,
+)
+from publisher.names import person_from_parts
+from publisher.readers.base import ReadItem, claim_source_id
+from publisher.readers.tagged import UNKNOWN, Entry, first, parser_options, read_tagged, values
+from publisher.text import mentions_case_report, split_page_range, strip_markup
+
+FORMAT_NAME = "ris"
+ARTICLE_TYPES = {
+    "JOUR": "journal article",
+    "EJOUR": "electronic article",
+    "ABST": "abstract",
+    "INPR": "in press",
+}
+TYPE_NAMES = {"CASE": "a legal case (court decision)"}
+TITLE_TAGS = ("TI", "T1")
+AUTHOR_TAGS = ("AU", "A1")
+CONTRIBUTOR_TAGS = ("A2", "A3", "A4", "ED")
+JOURNAL_TAGS = ("JF", "T2", "JO")
+ABBREVIATION_TAGS = ("JA", "J2", "J1")
+DATE_TAGS = ("PY", "Y1", "DA")
+ABSTRACT_TAGS = ("AB", "N2")
+# Read above or deliberately not published (attachments, access date, database, short title).
+HANDLED = {
+    "TY", "ER", *TITLE_TAGS, *AUTHOR_TAGS, *CONTRIBUTOR_TAGS, *JOURNAL_TAGS,
+    *ABBREVIATION_TAGS, *DATE_TAGS, *ABSTRACT_TAGS, "SN", "VL", "IS", "CP", "SP", "EP",
+    "DO", "UR", "KW", "LA", "ID", "AN", "M3", "L1", "L2", "L4", "Y2", "DB", "DP", "ST",
+}  # fmt: skip
+_TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  - ?")
+_DATE = re.compile(r"^(\d{4})(?:/(\d{0,2})(?:/(\d{0,2}))?)?(?:/.*)?$")
+
+
+class RisReader:
+    name = FORMAT_NAME
+    description = "RIS tagged records (TY ... ER), journal articles"
+
+    def sniff(self, head: bytes) -> bool:
+        text = head.decode("utf-8-sig", errors="ignore")
+        tags = [line for line in text.splitlines()[:200] if _TAG_LINE.match(line)]
+        return len(tags) >= 2 and tags[0].startswith("TY  -")
+
+    def read(self, stream: IO[bytes], path: str) -> Iterator[ReadItem]:
+        parser = rispy.RisParser(**parser_options(list(TAG_KEY_MAPPING), ("TY", "ER")))
+        yield from read_tagged(stream, path, parser, FORMAT_NAME, parse_entry)
+
+
+def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
+    """One record as rispy gives it (tag -> list of values) -> Record."""
+    kind = str(entry.get("TY") or "").strip().upper()
+    if kind not in ARTICLE_TYPES:
+        what = TYPE_NAMES.get(kind, f"type {kind!r}" if kind else "no type")
+        return ReadError(
+            where,
+            f"TY {kind or '(empty)'} is {what}, not a journal article: only articles are published",
+            "TY",
+        )
+    title = first(entry, *TITLE_TAGS)
+    if not title:
+        return ReadError(where, "the record has no title (TI or T1)", "TI")
+    record = Record(source=where, title=strip_markup(title))
+    record.authors = _agents(values(entry, *AUTHOR_TAGS))
+    record.contributors = _agents(values(entry, *CONTRIBUTOR_TAGS))
+    _periodical(record, entry)
+    record.volume = first(entry, "VL")
+    record.issue = first(entry, "IS", "CP")
+    record.page_start, record.page_end = split_page_range(first(entry, "SP"))
+    if end := first(entry, "EP"):
+        record.page_end = end
+    record.date = _date(record, entry)
+    _doi_and_links(record, entry)
+    # A continuation line is a wrapped line of the same value: joined with a space.
+    abstract = " ".join(values(entry, "AB")) or " ".join(values(entry, "N2"))
+    record.abstract = strip_markup(abstract) or None
+    for keyword in values(entry, "KW"):
+        if keyword not in record.subjects:
+            record.subjects.append(keyword)
+    for value in values(entry, "LA"):
+        for part in re.split(r"[;,]", value):
+            if not part.strip():
+                continue
+            tag = to_language_tag(part)
+            if tag is None:
+                record.warnings.append(f"LA: unknown language {part.strip()!r} not published")
+            elif tag not in record.languages:
+                record.languages.append(tag)
+    claim_source_id(
+        record, first(entry, "AN", "ID"), seen_ids, "AN" if first(entry, "AN") else "ID"
+    )
+    if any(mentions_case_report(v) for v in [record.title, *values(entry, "M3")]):
+        record.publication_types.append("Case Reports")
+    _unknown(record, entry)
+    return record
+
+
+def _agents(names: list[str]) -> list[Agent]:
+    """`Family, Given[, Suffix]` is a person; a name without a comma is kept whole as an
+    organization (RIS writes personal names inverted; corporate names have no comma)."""
+    agents: list[Agent] = []
+    for name in names:
+        if "," in name:
+            family, given, *suffix = (part.strip() for part in name.split(",", 2))
+            person = person_from_parts(family, given)
+            if suffix and suffix[0]:
+                person = Person(f"{person.name} {suffix[0]}", person.family_name, person.given_name)
+            agents.append(person)
+        else:
+            agents.append(Organization(" ".join(name.split())))
+    return agents
+
+
+def _periodical(record: Record, entry: Entry) -> None:
+    name = first(entry, *JOURNAL_TAGS)
+    abbreviation = first(entry, *ABBREVIATION_TAGS)
+    issns: list[str] = []
+    for value in values(entry, "SN"):
+        found = find_issns(value)
+        if not found:
+            record.warnings.append(f"SN: {value!r} is not an ISSN (an ISBN?): not published")
+        issns.extend(issn for issn in found if issn not in issns)
+    if not name and abbreviation:
+        name, abbreviation = abbreviation, None
+    if name:
+        short = abbreviation if abbreviation and abbreviation != name else None
+        record.periodical = Periodical(name, tuple(issns), short)
+    elif issns:
+        record.warnings.append(
+            f"SN {', '.join(issns)} given without a journal title: not published"
+        )
+
+
+def _date(record: Record, entry: Entry) -> PartialDate | None:
+    """PY/Y1 give the year (`2014///`); DA, when it agrees, may add month and day."""
+    best: PartialDate | None = None
+    for tag in DATE_TAGS:
+        for value in values(entry, tag):
+            date = parse_ris_date(value)
+            if date is None:
+                record.warnings.append(f"{tag}: {value!r} is not a date: not published")
+            elif best is None or (date.year == best.year and _rank(date) > _rank(best)):
+                best = date
+    return best
+
+
+def _rank(date: PartialDate) -> int:
+    return (date.month is not None) + (date.day is not None)
+
+
+def parse_ris_date(text: str) -> PartialDate | None:
+    """`2014`, `2014///`, `2014/02/`, `2014/02/11/Spring` (RIS), or ISO `2014-02-11`."""
+    match = _DATE.match(text.strip())
+    if not match:
+        return parse_partial_date(text)
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if month is None and day is not None:
+        return None
+    return make_partial_date(year, month, day)
+
+
+def _doi_and_links(record: Record, entry: Entry) -> None:
+    if doi := first(entry, "DO"):
+        record.doi = clean_doi(doi)
+    for value in values(entry, "UR"):
+        for url in value.split():  # some exporters put several URLs on one line
+            cleaned = clean_doi(url)
+            if cleaned != url.strip() and url.lower().startswith(("http", "doi:")):
+                record.doi = record.doi or cleaned
+            elif url.lower().startswith(("http://", "https://")) and url not in record.links:
+                record.links.append(url)
+
+
+def _unknown(record: Record, entry: Entry) -> None:
+    """Tags we do not publish are reported (notes are scanned for trial numbers)."""
+    for tag, value in entry.items():
+        if tag == UNKNOWN and isinstance(value, dict):
+            for other, texts in value.items():
+                if other and other not in HANDLED:
+                    text = "\n".join(v for v in texts if isinstance(v, str) and v.strip())
+                    record.unknown_fields.append(UnknownField(str(other), text))
+        elif tag not in HANDLED:
+            text = "\n".join(values(entry, tag))
+            if text:
+                record.unknown_fields.append(UnknownField(tag, text))
