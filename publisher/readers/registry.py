@@ -9,9 +9,24 @@ from typing import IO, cast
 
 from publisher.model import ReadError, SourceRef
 from publisher.readers.base import Reader, ReadItem
+from publisher.readers.bibtex import BibtexReader
+from publisher.readers.crossref import CrossrefReader
+from publisher.readers.csl_json import CslJsonReader
+from publisher.readers.ris import RisReader
 from publisher.readers.vufind_text import VufindTextReader
+from publisher.readers.wos import WosReader
 
-READERS: dict[str, Reader] = {reader.name: reader for reader in (VufindTextReader(),)}
+READERS: dict[str, Reader] = {
+    reader.name: reader
+    for reader in (
+        VufindTextReader(),
+        RisReader(),
+        WosReader(),
+        BibtexReader(),
+        CslJsonReader(),
+        CrossrefReader(),
+    )
+}
 AUTO = "auto"
 SNIFF_BYTES = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
