@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +60,19 @@ class LiveServer:
     pid: int
 
 
-def start_server(store: Path, base_uri: str = BASE) -> tuple[subprocess.Popen[bytes], LiveServer]:
-    """`publisher serve` as a real uvicorn process on a free loopback port."""
-    port = free_port()
+def start_server(
+    store: Path,
+    base_uri: str = BASE,
+    *,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> tuple[subprocess.Popen[bytes], LiveServer]:
+    """`publisher serve` as a real uvicorn process on a free loopback port.
+
+    `extra_args` are more `serve` options, `env` more environment variables (PUBLISHER_*).
+    """
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -77,9 +87,11 @@ def start_server(store: Path, base_uri: str = BASE) -> tuple[subprocess.Popen[by
             "127.0.0.1",
             "--port",
             str(port),
+            *extra_args,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+
+class ReadOnlyStoreError(Exception):
+    """A write was asked of a store that was opened read-only or cannot be written."""
 
 
 class Store(ABC):
@@ -43,9 +48,43 @@ class Store(ABC):
         *,
         default_graphs: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query. Without dataset arguments the default graph is the
-        union of all named graphs. Raises SyntaxError for a malformed query."""
+        union of all named graphs. Relative IRIs resolve against `base_iri`. Raises
+        SyntaxError for a malformed query."""
+
+    @property
+    def path(self) -> Path | None:
+        """The folder of an on-disk store (other processes can open it); None otherwise."""
+        return None
+
+    # Writes through the SPARQL endpoint (SPARQL Update, Graph Store Protocol). `graph`
+    # None is the store's own default graph (not the union that queries see).
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction. Raises SyntaxError when malformed."""
+        raise ReadOnlyStoreError("this store cannot be updated")
+
+    def graph_exists(self, graph: NamedNode | None) -> bool:
+        """Whether the named graph is held (the default graph always exists)."""
+        return graph is None or graph in self.graph_names()
+
+    def graph_triples(self, graph: NamedNode | None) -> list[Triple]:
+        """Every triple of one graph, as stored."""
+        raise NotImplementedError
+
+    def put_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
+        """Make the graph hold exactly `triples` (created if absent), in one transaction."""
+        raise ReadOnlyStoreError("this store cannot be updated")
+
+    def add_to_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
+        """Add `triples` to the graph (created if absent), in one transaction."""
+        raise ReadOnlyStoreError("this store cannot be updated")
+
+    def drop_graph(self, graph: NamedNode | None) -> None:
+        """Remove a named graph, or empty the default graph."""
+        raise ReadOnlyStoreError("this store cannot be updated")
 
     def close(self) -> None:  # noqa: B027 - optional for stores holding no resources
         """Release files or connections."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, Quad, Triple
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, Triple
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME
@@ -19,6 +19,7 @@ class OxigraphStore(Store):
     """One named graph per record; the default graph is left empty."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self._path = None if path is None else Path(path)
         if path is None:
             self._store = OxStore()
         elif read_only:
@@ -72,15 +73,56 @@ class OxigraphStore(Store):
         *,
         default_graphs: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         if default_graphs is None and named_graphs is None:
             # A query's own FROM / FROM NAMED is its dataset; pyoxigraph would ignore it
             # under the union default graph.
             union = not has_keyword(sparql, "from")
-            return self._store.query(sparql, use_default_graph_as_union=union)
+            return self._store.query(sparql, base_iri=base_iri, use_default_graph_as_union=union)
         # SPARQL 1.1 Protocol: once either list is given, the dataset is exactly those graphs.
         return self._store.query(
-            sparql, default_graph=list(default_graphs or []), named_graphs=list(named_graphs or [])
+            sparql,
+            base_iri=base_iri,
+            default_graph=list(default_graphs or []),
+            named_graphs=list(named_graphs or []),
+        )
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._store.update(sparql, base_iri=base_iri)
+
+    def graph_exists(self, graph: NamedNode | None) -> bool:
+        return graph is None or self._store.contains_named_graph(graph)
+
+    def graph_triples(self, graph: NamedNode | None) -> list[Triple]:
+        name = DefaultGraph() if graph is None else graph
+        return [quad.triple for quad in self._store.quads_for_pattern(None, None, None, name)]
+
+    def put_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
+        if graph is None:
+            self._store.update(f"CLEAR SILENT DEFAULT ;\nINSERT DATA {{\n{_data(triples)} }}")
+        else:
+            self._store.update(
+                f"DROP SILENT GRAPH {graph} ;\nCREATE GRAPH {graph} ;\n"
+                f"INSERT DATA {{ GRAPH {graph} {{\n{_data(triples)} }} }}"
+            )
+
+    def add_to_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
+        if graph is None:
+            self._store.update(f"INSERT DATA {{\n{_data(triples)} }}")
+        else:
+            self._store.update(
+                f"CREATE SILENT GRAPH {graph} ;\n"
+                f"INSERT DATA {{ GRAPH {graph} {{\n{_data(triples)} }} }}"
+            )
+
+    def drop_graph(self, graph: NamedNode | None) -> None:
+        self._store.update(
+            "CLEAR SILENT DEFAULT" if graph is None else f"DROP SILENT GRAPH {graph}"
         )
 
     def extend_quads(self, quads: Iterable[Quad]) -> None:
@@ -93,3 +135,8 @@ class OxigraphStore(Store):
     def close(self) -> None:
         # pyoxigraph releases RocksDB's lock when the object is gone.
         del self._store
+
+
+def _data(triples: Iterable[Triple]) -> str:
+    """Triples as the body of INSERT DATA (blank nodes stay blank nodes, fresh per update)."""
+    return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)

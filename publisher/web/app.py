@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from publisher.config import Settings
 from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store
-from publisher.web import jsonld, queryui, sparql
+from publisher.store.executor import QueryExecutor, executor_for
+from publisher.web import gsp, jsonld, queryui, service_description, sparql
 from publisher.web.conneg import negotiate
+from publisher.web.cors import OpenCORS
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
     GRAPH_BY_MEDIA_TYPE,
@@ -46,13 +50,40 @@ def _templates() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
+def create_app(
+    settings: Settings, store: Store, executor: QueryExecutor | None = None
+) -> FastAPI:
+    # Queries run in worker processes that can be killed (publisher.store.executor).
+    executor = executor or executor_for(
+        store,
+        workers=settings.query_workers,
+        timeout=settings.query_timeout,
+        max_rows=settings.max_rows,
+    )
+    endpoint = sparql.Endpoint(settings, store, executor)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await executor.start()
+        try:
+            yield
+        finally:
+            await executor.close()
+
     app = FastAPI(
         title="Scholarly Linked Data publisher",
         description="schema.org descriptions of scholarly articles and clinical trials, "
         "with SPARQL 1.1 and content negotiation.",
         docs_url="/api",
         redoc_url=None,
+        lifespan=lifespan,
+    )
+    # Any web page may query us (and read our resources); writes still need the token.
+    app.add_middleware(
+        OpenCORS,
+        methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
+        expose=[sparql.TRUNCATED_HEADER, sparql.MAX_ROWS_HEADER, "Location"],
+        max_age=86400,
     )
     base = settings.base_uri
     views = ViewBuilder(base, store)
@@ -62,7 +93,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, error: ClientError) -> Response:
-        return PlainTextResponse(error.message + "\n", status_code=error.status)
+        return PlainTextResponse(
+            error.message + "\n", status_code=error.status, headers=error.headers
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
@@ -79,8 +112,12 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
 
     @app.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint")
     async def sparql_endpoint(request: Request) -> Response:
-        query = await sparql.parse_request(request)
-        if query is None:
+        operation = await endpoint.parse(request)
+        if operation is None:
+            # RDF asked for: the SPARQL 1.1 Service Description.
+            description = service_description.response(request, settings)
+            if description is not None:
+                return description
             # The form only for clients that prefer HTML to results (browsers): `*/*` alone
             # (curl, libraries) ties, the tie goes to results, and the answer is the 400.
             if negotiate(request.headers.get("accept"), [*SPARQL_RESULTS, HTML]) == HTML:
@@ -96,7 +133,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
                 )
                 return HTMLResponse(html, headers={"Vary": "Accept"})
             raise ClientError(400, "missing the query parameter (SPARQL 1.1 Protocol: ?query=...)")
-        return await sparql.execute(store, query, base)
+        return await endpoint.run(operation)
+
+    gsp.add_routes(app, endpoint)  # before the catch-all route below
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:
