@@ -10,6 +10,7 @@ from typing import IO, cast
 from publisher.model import ReadError, SourceRef
 from publisher.readers.base import Reader, ReadItem
 from publisher.readers.bibtex import BibtexReader
+from publisher.readers.clinicaltrials import ClinicalTrialsReader
 from publisher.readers.crossref import CrossrefReader
 from publisher.readers.csl_json import CslJsonReader
 from publisher.readers.ris import RisReader
@@ -20,6 +21,7 @@ READERS: dict[str, Reader] = {
     reader.name: reader
     for reader in (
         VufindTextReader(),
+        ClinicalTrialsReader(),
         RisReader(),
         WosReader(),
         BibtexReader(),
