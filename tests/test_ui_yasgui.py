@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SEED_DOI, LiveServer
+from conftest import SEED_DOI, LiveServer, start_server, stop_server
+
+from publisher.web import queryui
 
 CHROMIUM = Path(os.environ.get("PUBLISHER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -73,14 +76,15 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, Traffic]]:
+@contextmanager
+def open_query_page(browser: Any, server: LiveServer) -> Iterator[tuple[Any, Traffic]]:
+    """/sparql in a fresh browser context, every request recorded, foreign ones aborted."""
     context = browser.new_context()
-    traffic = Traffic(live_server.url)
+    traffic = Traffic(server.url)
 
     def guard(route: Any) -> None:
         url = route.request.url
-        if url.startswith(live_server.url + "/") or url.startswith("data:"):
+        if url.startswith(server.url + "/") or url.startswith("data:"):
             route.fallback()
         else:
             route.abort()  # recorded by the request listener; never leaves the machine
@@ -93,10 +97,26 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, Traffic]]
         "console",
         lambda m: traffic.errors.append(m.text) if m.type == "error" else None,
     )
-    page.goto(live_server.url + "/sparql")
-    page.wait_for_function("window.queryUI !== undefined", timeout=15_000)
-    yield page, traffic
-    context.close()
+    try:
+        page.goto(server.url + "/sparql")
+        page.wait_for_function("window.queryUI !== undefined", timeout=15_000)
+        yield page, traffic
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, Traffic]]:
+    with open_query_page(browser, live_server) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def capped_server(example_store: Path) -> Iterator[LiveServer]:
+    """The example store served with a row cap of 3 (`serve --max-rows 3`)."""
+    process, server = start_server(example_store, extra_args=["--max-rows", "3"])
+    yield server
+    stop_server(process)
 
 
 def run_active_query(page: Any) -> None:
@@ -178,29 +198,24 @@ def test_typing_a_prefixed_name_does_not_call_prefix_services(page: tuple[Any, T
     assert traffic.foreign() == []
 
 
-def test_truncated_results_show_a_note(page: tuple[Any, Traffic]) -> None:
-    """The endpoint's row cap is announced in X-SPARQL-Truncated / X-SPARQL-Max-Rows.
-
-    The real server's answer is passed through with the two headers added, as a capped
-    answer would carry them; the next, uncapped answer removes the note again.
-    """
-    browser_page, traffic = page
-    capped = {"on": True}
-
-    def add_headers(route: Any) -> None:
-        response = route.fetch()
-        headers = dict(response.headers)
-        if capped["on"]:
-            headers |= {"X-SPARQL-Truncated": "true", "X-SPARQL-Max-Rows": "6"}
-        route.fulfill(response=response, headers=headers)
-
-    browser_page.route("**/sparql", add_headers)
-    run_active_query(browser_page)
-    note = browser_page.locator(f"{ACTIVE} .sparql-truncated")
-    note.wait_for(state="visible", timeout=5_000)
-    assert "truncated at 6 rows" in note.inner_text()
-    capped["on"] = False
-    browser_page.click(f"{ACTIVE} .yasqe_queryButton")
-    note.wait_for(state="detached", timeout=5_000)
-    assert traffic.foreign() == []
-    assert traffic.errors == []
+def test_truncated_results_show_a_note(browser: Any, capped_server: LiveServer) -> None:
+    """A server capped at 3 rows says so in X-SPARQL-Truncated / X-SPARQL-Max-Rows; the page
+    shows it next to the results, and drops the note when the next answer is complete."""
+    with open_query_page(browser, capped_server) as (page, traffic):
+        run_active_query(page)  # the first example: six articles
+        note = page.locator(f"{ACTIVE} .sparql-truncated")
+        note.wait_for(state="visible", timeout=5_000)
+        assert "Results truncated at 3 rows" in note.inner_text()
+        assert len(column(page, "title")) == 3
+        trials = dict(queryui.example_queries(capped_server.base_uri))[
+            "Articles mentioning a trial"
+        ]
+        page.evaluate("query => { window.queryUI.yasgui.getTab().setQuery(query); }", trials)
+        page.click(f"{ACTIVE} .yasqe_queryButton")
+        note.wait_for(state="detached", timeout=5_000)
+        page.wait_for_function(
+            "window.queryUI.yasgui.getTab().getYasr().results.getBindings().length === 3"
+        )
+        assert column(page, "registration") == ["NCT01245062", "NCT02149199", "NCT02349698"]
+        assert traffic.foreign() == []
+        assert traffic.errors == []

@@ -48,18 +48,21 @@ LIMIT 100""",
   {
     # position = how many list cells lead up to the author's cell
     SELECT ?article ?author (COUNT(?cell) AS ?position) WHERE {
-      ?article bibo:authorList ?list .
-      ?list rdf:rest* ?cell .
-      ?cell rdf:rest* ?node .
-      ?node rdf:first ?author .
+      GRAPH ?record {
+        ?author schema:name ?authorName .
+        FILTER(CONTAINS(LCASE(?authorName), "chen"))
+        ?node rdf:first ?author .
+        ?article bibo:authorList ?list .
+        ?list rdf:rest* ?cell .
+        ?cell rdf:rest* ?node .
+      }
     }
-    GROUP BY ?article ?node ?author
+    GROUP BY ?article ?author
   }
   ?article schema:name ?title .
   ?author schema:name ?name .
-  FILTER(CONTAINS(LCASE(?name), "chen"))
 }
-ORDER BY ?name ?title ?position""",
+ORDER BY ?name ?title""",
     ),
     Example(
         "Authors of one article, in order",
@@ -67,8 +70,9 @@ ORDER BY ?name ?title ?position""",
         """SELECT ?position ?name ?author WHERE {
   {
     SELECT ?author (COUNT(?cell) AS ?position) WHERE {
-      ?article schema:identifier [ schema:propertyID "DOI" ;
-                                   schema:value "10.3389/fonc.2021.699946" ] ;
+      ?doi schema:value "10.3389/fonc.2021.699946" ;
+           schema:propertyID "DOI" .
+      ?article schema:identifier ?doi ;
                bibo:authorList ?list .
       ?list rdf:rest* ?cell .
       ?cell rdf:rest* ?node .
@@ -82,12 +86,18 @@ ORDER BY ?position""",
     ),
     Example(
         "Articles per journal",
-        "How many articles each journal has (through volumes and issues: schema:isPartOf+).",
+        "How many articles each journal has. An article is part of a volume or an issue "
+        "of the journal; each record's graph holds the whole chain, so matching inside "
+        "one graph (GRAPH ?record) finds it without joining every record's copy.",
         """SELECT ?journal ?name (COUNT(DISTINCT ?article) AS ?articles) WHERE {
-  ?article a schema:ScholarlyArticle ;
-           schema:isPartOf+ ?journal .
-  ?journal a schema:Periodical ;
-           schema:name ?name .
+  GRAPH ?record {
+    ?article a schema:ScholarlyArticle .
+    { ?article schema:isPartOf ?journal }                                # no volume
+    UNION { ?article schema:isPartOf/schema:isPartOf ?journal }          # via the volume
+    UNION { ?article schema:isPartOf/schema:isPartOf/schema:isPartOf ?journal }  # via the issue
+    ?journal a schema:Periodical ;
+             schema:name ?name .
+  }
 }
 GROUP BY ?journal ?name
 ORDER BY DESC(?articles) ?name""",
@@ -107,8 +117,9 @@ ORDER BY ?registration ?title""",
         "Article by DOI (CONSTRUCT)",
         "The article's own statements, found by its DOI.",
         """CONSTRUCT { ?article ?p ?o } WHERE {
-  ?article schema:identifier [ schema:propertyID "DOI" ;
-                               schema:value "10.3389/fonc.2021.699946" ] ;
+  ?doi schema:value "10.3389/fonc.2021.699946" ;
+       schema:propertyID "DOI" .
+  ?article schema:identifier ?doi ;
            ?p ?o .
 }""",
     ),
