@@ -78,7 +78,11 @@ def _settings(**overrides: object) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as error:
-        err.print(f"[red]configuration error:[/red] {escape(str(error))}")
+        # Field and message only: the values are not echoed (a write token stays secret).
+        problems = error.errors(include_url=False, include_input=False)
+        for problem in problems:
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            err.print(f"[red]configuration error:[/red] {escape(where)}: {escape(problem['msg'])}")
         raise typer.Exit(2) from error
 
 
@@ -158,29 +162,29 @@ def serve(
         float | None,
         typer.Option(
             help="Seconds a SPARQL query may run before it is stopped"
-            " [env: PUBLISHER_QUERY_TIMEOUT; default 30]"
+            " \\[env: PUBLISHER_QUERY_TIMEOUT; default 30]"
         ),
     ] = None,
     query_workers: Annotated[
         int | None,
-        typer.Option(help="Processes running queries [env: PUBLISHER_QUERY_WORKERS; default 2]"),
+        typer.Option(help="Processes running queries \\[env: PUBLISHER_QUERY_WORKERS; default 2]"),
     ] = None,
     max_rows: Annotated[
         int | None,
         typer.Option(
             help="Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) per answer"
-            " [env: PUBLISHER_MAX_ROWS; default 10000]"
+            " \\[env: PUBLISHER_MAX_ROWS; default 10000]"
         ),
     ] = None,
     max_query_bytes: Annotated[
         int | None,
-        typer.Option(help="Largest query [env: PUBLISHER_MAX_QUERY_BYTES; default 262144]"),
+        typer.Option(help="Largest query \\[env: PUBLISHER_MAX_QUERY_BYTES; default 262144]"),
     ] = None,
     max_update_bytes: Annotated[
         int | None,
         typer.Option(
             help="Largest update or Graph Store upload"
-            " [env: PUBLISHER_MAX_UPDATE_BYTES; default 10485760]"
+            " \\[env: PUBLISHER_MAX_UPDATE_BYTES; default 10485760]"
         ),
     ] = None,
     service_allow: Annotated[
@@ -188,7 +192,7 @@ def serve(
         typer.Option(
             "--service-allow",
             help="An endpoint IRI SERVICE may call (repeat for more)"
-            " [env: PUBLISHER_SERVICE_ALLOWLIST, comma-separated; default none]",
+            " \\[env: PUBLISHER_SERVICE_ALLOWLIST, comma-separated; default none]",
         ),
     ] = None,
     enable_updates: Annotated[
@@ -197,7 +201,7 @@ def serve(
             "--enable-updates/--read-only",
             help="SPARQL Update and the Graph Store Protocol, with the write token from"
             " PUBLISHER_WRITE_TOKEN; the store is then opened read-write"
-            " [env: PUBLISHER_ENABLE_UPDATES; default read-only]",
+            " \\[env: PUBLISHER_ENABLE_UPDATES; default read-only]",
         ),
     ] = None,
 ) -> None:

@@ -292,6 +292,7 @@ class _Worker:
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
+        self.stdin.close()
 
 
 class WorkerPool(QueryExecutor):
@@ -305,7 +306,8 @@ class WorkerPool(QueryExecutor):
         self.generation = 0
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # reaping killed workers, replacing them
+        self._replacing: set[asyncio.Task[None]] = set()
         self._starting: asyncio.Lock | None = None
         self._closed = False
 
@@ -352,10 +354,11 @@ class WorkerPool(QueryExecutor):
         with contextlib.suppress(Exception):
             await worker.process.wait()
 
-    def _background(self, coroutine: Any) -> None:
+    def _background(self, coroutine: Any) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _replace(self) -> None:
         delay = 0.5
@@ -413,16 +416,18 @@ class WorkerPool(QueryExecutor):
                 # may still come, so the worker cannot serve anyone else.
                 self._discard(worker)
                 if not self._closed:
-                    self._background(self._replace())
+                    replacing = self._background(self._replace())
+                    self._replacing.add(replacing)
+                    replacing.add_done_callback(self._replacing.discard)
         if not header["ok"]:
             raise QueryFailed(header["kind"], header["message"])
         return QueryAnswer(body, header["media_type"], header["truncated"])
 
     async def close(self) -> None:
         self._closed = True
+        for task in list(self._replacing):
+            task.cancel()
         for worker in list(self._all):
             self._discard(worker)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
+        if self._tasks:  # the killed workers reaped
             await asyncio.wait(list(self._tasks), timeout=5)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,6 +22,7 @@ from publisher.store.executor import QueryAnswer, QueryFailed, QueryJob, frame, 
 from publisher.store.oxigraph import OxigraphStore
 
 _LENGTH_BYTES = 8
+RETRIES = 4
 
 
 def _die_with_parent(parent: int) -> None:
@@ -72,13 +74,26 @@ class _Worker:
         return self.store
 
     def answer(self, generation: int, job: QueryJob) -> QueryAnswer:
-        try:
-            return run_query(self.open(generation), job, self.max_rows)
-        except OSError:
-            # The writer may have compacted files away under an older read-only view:
-            # reopen and try once more.
-            self.store = None
-            return run_query(self.open(generation), job, self.max_rows)
+        """Run the job; reopen and retry when the store's files changed under us.
+
+        While the server writes, RocksDB compacts: files a read-only view lists can be
+        deleted before it reads them (at open, or later). A fresh view lists the
+        current files, so a few quick retries get a consistent one.
+        """
+        for attempt in range(RETRIES + 1):
+            try:
+                return run_query(self.open(generation), job, self.max_rows)
+            except (OSError, RuntimeError) as error:
+                if attempt == RETRIES or not _store_trouble(error):
+                    raise
+                self.store = None
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+
+def _store_trouble(error: Exception) -> bool:
+    text = str(error)
+    return any(sign in text for sign in ("IO error", "Corruption", "No such file"))
 
 
 def main(argv: list[str]) -> int:
