@@ -414,3 +414,64 @@ def test_ingest_cannot_open_the_store_while_it_is_served_read_write(writable: Li
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cannot open the store" in result.stderr
     assert ask(writable, f"ASK {{ <{SEED_IRI}> ?p ?o }}")
+
+
+# --- Never a server error ----------------------------------------------------------------------
+
+MULTIPART = "multipart/form-data; boundary=zz"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "body"),
+    [
+        ("POST", "/sparql", "application/x-www-form-urlencoded", b"update=CLEAR+ALL&query=ASK{}"),
+        ("POST", "/sparql?using-graph-uri=not-an-iri", "application/sparql-update", b"CLEAR ALL"),
+        ("POST", "/sparql?update=CLEAR+ALL", "application/sparql-update", b"CLEAR ALL"),
+        ("POST", "/sparql", "application/sparql-update", b"\xff\xfe"),
+        ("POST", "/sparql", "application/sparql-update; charset=latin-1", b"CLEAR ALL"),
+        ("POST", "/sparql", "application/x-www-form-urlencoded", b"update=%ff"),
+        (
+            "POST",
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            b"update=CLEAR+ALL&update=CLEAR+ALL",
+        ),
+        ("POST", f"{GSP}?graph={GRAPH}", "multipart/form-data", b"garbage"),
+        ("POST", f"{GSP}?graph={GRAPH}", MULTIPART, b"garbage"),
+        ("POST", f"{GSP}?graph={GRAPH}", MULTIPART, b"--zz\r\n\r\n<a> <b> <c> .\r\n--zz--\r\n"),
+        (
+            "PUT",
+            f"{GSP}?graph={GRAPH}",
+            "text/turtle; charset=utf-16",
+            b"<urn:a> <urn:b> <urn:c> .",
+        ),
+        ("PUT", f"{GSP}?graph={GRAPH}", "application/ld+json", b'{"@context": "http://x/c"}'),
+        ("PUT", f"{GSP}?graph={GRAPH}", "application/ld+json", b"[[[["),
+        ("PUT", f"{GSP}?graph={GRAPH}", "application/rdf+xml", b"<?xml version='1.0'?><x"),
+        (
+            "PUT",
+            f"{GSP}?graph={GRAPH}",
+            "application/rdf+xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description rdf:about="http://a"><rdf:value>&e;</rdf:value>'
+            b"</rdf:Description></rdf:RDF>",
+        ),
+        ("PUT", f"{GSP}?graph=%ff", "text/turtle", b""),
+        ("GET", f"{GSP}?graph=", None, None),
+        ("PATCH", GSP, None, None),
+        ("PUT", "/sparql", "application/sparql-update", b"CLEAR ALL"),
+    ],
+)
+def test_never_a_server_error(
+    writable: LiveServer, method: str, path: str, content_type: str | None, body: bytes | None
+) -> None:
+    before = count(writable)
+    headers = dict(AUTH)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = httpx.request(method, writable.url + path, content=body, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.text.strip()
+    assert "/etc/passwd" not in response.text or "ENTITY" in response.text
+    assert count(writable) == before

@@ -27,7 +27,7 @@ from publisher.web.formats import (
     content_type,
     serialize_graph,
 )
-from publisher.web.sparql import Endpoint, read_body
+from publisher.web.sparql import Endpoint, content_type_and_charset, read_body
 
 PATH = "/rdf-graphs/service"
 DISABLED = (
@@ -113,7 +113,9 @@ class GraphStore:
     async def body(self, request: Request, graph: NamedNode | None) -> list[Triple]:
         """The RDF sent, as triples; relative IRIs resolve against the graph's IRI."""
         header = request.headers.get("content-type", "")
-        media_type = header.split(";")[0].strip().lower()
+        media_type, charset = content_type_and_charset(header)
+        if charset not in (None, "utf-8", "utf8"):
+            raise ClientError(415, f"send RDF as UTF-8, not {charset}")
         data = await read_body(request, self.endpoint.settings.max_update_bytes)
         base = graph.value if graph is not None else self.endpoint.settings.base_uri + PATH[1:]
         if request.method == "POST" and media_type == MULTIPART:

@@ -96,7 +96,7 @@ class Endpoint:
         params = list(url_params)
         names = {name for name, _ in url_params}
         if request.method == "POST":
-            media_type, charset = _content_type(request.headers.get("content-type", ""))
+            media_type, charset = content_type_and_charset(request.headers.get("content-type", ""))
             if charset not in (None, "utf-8", "utf8"):
                 raise ClientError(415, f"send queries and updates as UTF-8, not {charset}")
             if media_type == SPARQL_UPDATE:
@@ -312,7 +312,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _content_type(header: str) -> tuple[str, str | None]:
+def content_type_and_charset(header: str) -> tuple[str, str | None]:
     media_type, *parameters = header.split(";")
     charset = None
     for parameter in parameters:
