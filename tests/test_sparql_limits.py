@@ -375,8 +375,7 @@ def test_updates_without_a_token_are_a_configuration_error(example_store: Path) 
     environment = {k: v for k, v in os.environ.items() if k != "PUBLISHER_WRITE_TOKEN"}
     for args, env in (
         (["--enable-updates"], {}),
-        ([], {"PUBLISHER_ENABLE_UPDATES": "true"}),
-        (["--enable-updates"], {"PUBLISHER_WRITE_TOKEN": "   "}),
+        ([], {"PUBLISHER_ENABLE_UPDATES": "true", "PUBLISHER_WRITE_TOKEN": "   "}),
     ):
         result = run_cli_env(
             "serve", "--store", str(example_store), *args, env={**environment, **env}

@@ -30,7 +30,7 @@ import os
 import struct
 import sys
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -43,7 +43,6 @@ from pyoxigraph import (
     QuerySolutions,
     parse_query_results,
 )
-from starlette.concurrency import run_in_threadpool
 
 from publisher.sparql_text import has_keyword
 from publisher.store.base import Store
@@ -244,7 +243,7 @@ class InlineExecutor(QueryExecutor):
 
     async def run(self, job: QueryJob) -> QueryAnswer:
         try:
-            return await run_in_threadpool(run_query, self.store, job, self.max_rows)
+            return await asyncio.to_thread(run_query, self.store, job, self.max_rows)
         except QueryFailed:
             raise
         except Exception as error:
@@ -391,7 +390,7 @@ class WorkerPool(QueryExecutor):
                 f"all {self.size} query workers stayed busy for {self.timeout:g} s;"
                 " try again later",
             ) from None
-        request = orjson.dumps({"generation": self.generation, "job": asdict(job)})
+        request = orjson.dumps({"generation": self.generation, "job": job})  # dataclass: native
         healthy = False
         try:
             header, body = await asyncio.wait_for(worker.call(request), self.timeout)
