@@ -412,3 +412,22 @@ def run_cli_env(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
         timeout=120,
         env=env,
     )
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.config import Settings
+
+    monkeypatch.setenv(
+        "PUBLISHER_SERVICE_ALLOWLIST", "https://a.example/sparql, https://b.example/q"
+    )
+    monkeypatch.setenv("PUBLISHER_QUERY_TIMEOUT", "2.5")
+    monkeypatch.setenv("PUBLISHER_MAX_ROWS", "7")
+    monkeypatch.setenv("PUBLISHER_ENABLE_UPDATES", "true")
+    monkeypatch.setenv("PUBLISHER_WRITE_TOKEN", " s3cret ")
+    settings = Settings()
+    assert settings.service_allowlist == ["https://a.example/sparql", "https://b.example/q"]
+    assert (settings.query_timeout, settings.max_rows, settings.query_workers) == (2.5, 7, 2)
+    assert settings.token() == "s3cret"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
+    monkeypatch.setenv("PUBLISHER_ENABLE_UPDATES", "false")
+    assert Settings().token() is None  # a token alone enables nothing
