@@ -325,6 +325,37 @@ def remove(
     raise typer.Exit(1 if missing else 0)
 
 
+@app.command()
+def embed(
+    iri: Annotated[str, typer.Argument(help="The resource's IRI (or its path under the base URI)")],
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+) -> None:
+    """Print a resource's JSON-LD <script> block for another site's page (a library's or
+    journal's): the same as `GET {IRI}?embed`."""
+    from publisher.web.jsonld import embed_snippet
+
+    settings = _settings(store=store, base_uri=base_uri)
+    if not settings.store.is_dir():
+        err.print(f"[red]no store at {settings.store}[/red]")
+        raise typer.Exit(2)
+    resource = iri if "://" in iri else settings.base_uri + iri.lstrip("/")
+    try:
+        node = NamedNode(resource)
+    except ValueError as error:
+        err.print(f"[red]not an IRI:[/red] {escape(resource)}")
+        raise typer.Exit(2) from error
+    opened = OxigraphStore(settings.store, read_only=True)
+    try:
+        triples = opened.describe(node)
+    finally:
+        opened.close()
+    if not triples:
+        err.print(f"nothing is published about {escape(resource)}")
+        raise typer.Exit(1)
+    sys.stdout.write(embed_snippet(triples, settings.base_uri, node))
+
+
 @contextmanager
 def _open_store(folder: Path) -> Iterator[OxigraphStore]:
     try:

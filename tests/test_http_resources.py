@@ -316,6 +316,7 @@ def test_seed_literals(seed_graph: Graph) -> None:
         return values[0]
 
     assert only(SCHEMA.name) == Literal(SEED_TITLE)
+    assert only(SCHEMA.headline) == Literal(SEED_TITLE)
     assert only(SCHEMA.publicationType) == Literal("Case Reports")
     assert only(SCHEMA.datePublished) == Literal("2021-08", datatype=XSD.gYearMonth)
     assert only(SCHEMA.inLanguage) == Literal("en")
@@ -373,10 +374,11 @@ def test_description_is_own_triples_blank_nodes_and_neighbour_labels(seed_graph:
     # The DOI PropertyValue and the seven cells of the author list.
     assert len(blank) == 8
     assert all(isinstance(b, BNode) for b in blank)
-    # 19 statements about the article, 3 for the DOI, 2 per list cell, and for what it links
-    # to only a label and a type: 7 persons x 2, the volume's and the trial's type.
-    assert len(list(seed_graph.predicate_objects(ARTICLE))) == 19
-    assert len(seed_graph) == 19 + 3 + 7 * 2 + 7 * 2 + 1 + 1
+    # 20 statements about the article, 3 for the DOI, 2 per list cell, and for what it links
+    # to only labels, types and links: 7 persons x 3 (type, name, url), the volume's type,
+    # the trial's type and registry page.
+    assert len(list(seed_graph.predicate_objects(ARTICLE))) == 20
+    assert len(seed_graph) == 20 + 3 + 7 * 2 + 7 * 3 + 1 + 2
 
 
 def test_linked_resources_bring_only_their_labels(seed_graph: Graph) -> None:
@@ -384,11 +386,15 @@ def test_linked_resources_bring_only_their_labels(seed_graph: Graph) -> None:
         assert set(seed_graph.predicate_objects(author)) == {
             (RDF.type, SCHEMA.Person),
             (SCHEMA.name, Literal(name)),
+            (SCHEMA.url, author),  # the author's page, what search engines read as author.url
         }
     assert (None, SCHEMA.givenName, None) not in seed_graph
     assert (None, SCHEMA.familyName, None) not in seed_graph
     assert set(seed_graph.predicate_objects(VOLUME)) == {(RDF.type, SCHEMA.PublicationVolume)}
-    assert set(seed_graph.predicate_objects(TRIAL)) == {(RDF.type, SCHEMA.MedicalTrial)}
+    assert set(seed_graph.predicate_objects(TRIAL)) == {
+        (RDF.type, SCHEMA.MedicalTrial),
+        (SCHEMA.sameAs, URIRef("https://clinicaltrials.gov/study/NCT02349698")),
+    }
     assert (PERIODICAL, None, None) not in seed_graph
 
 
@@ -524,6 +530,7 @@ def test_person(live_server: LiveServer) -> None:
         (AUTHORS[0], SCHEMA.name, Literal("Kyaw Thu Htun")),
         (AUTHORS[0], SCHEMA.givenName, Literal("Kyaw Thu")),
         (AUTHORS[0], SCHEMA.familyName, Literal("Htun")),
+        (AUTHORS[0], SCHEMA.url, AUTHORS[0]),
     }
 
 
@@ -596,13 +603,17 @@ def test_named_graph_of_the_seed_record(live_server: LiveServer) -> None:
     activity = graph.value(record, PROV.wasGeneratedBy)
     assert graph.value(activity, PROV.used) == origin
     software = graph.value(activity, PROV.wasAssociatedWith)
-    assert graph.value(software, RDF.type) == PROV.SoftwareAgent
+    assert set(graph.objects(software, RDF.type)) == {
+        PROV.SoftwareAgent,
+        SCHEMA.SoftwareApplication,  # whose properties schema:name and softwareVersion are
+    }
     assert graph.value(software, SCHEMA.name) == Literal("scholarly-publisher")
     assert graph.value(software, SCHEMA.softwareVersion) == Literal("0.1.0")
     assert len(list(graph.predicate_objects(record))) == 7
-    # The primary topic comes with its label and types only.
+    # The primary topic comes with its label, types and links only.
     assert set(graph.predicate_objects(ARTICLE)) == {
         (SCHEMA.name, Literal(SEED_TITLE)),
+        (SCHEMA.sameAs, URIRef(f"https://doi.org/{SEED_DOI}")),
         (RDF.type, SCHEMA.ScholarlyArticle),
         (RDF.type, SCHEMA.MedicalScholarlyArticle),
     }

@@ -454,7 +454,7 @@ def test_updates_are_403_and_change_nothing(live_server: LiveServer) -> None:
     # An update sent as a query is not a query.
     assert_client_error(get(live_server, query=update), 400, "SPARQL syntax error")
     assert count(live_server) == 6
-    assert count(live_server, f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o }}") == 19
+    assert count(live_server, f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o }}") == 20
 
 
 @pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])

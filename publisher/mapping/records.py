@@ -145,6 +145,8 @@ class RecordMapper:
         software = BlankNode()
         out.add(activity, NamedNode(PROV + "wasAssociatedWith"), software)
         out.add(software, RDF_TYPE, NamedNode(PROV + "SoftwareAgent"))
+        # schema:name and schema:softwareVersion are SoftwareApplication's properties.
+        out.add(software, RDF_TYPE, schema("SoftwareApplication"))
         out.add(software, SCHEMA_NAME, Literal(SOFTWARE_NAME))
         out.add(software, schema("softwareVersion"), Literal(SOFTWARE_VERSION))
         return out.triples
@@ -157,6 +159,8 @@ class RecordMapper:
             out.add(article, schema("publicationType"), Literal(publication_type))
         if record.title:
             out.add(article, SCHEMA_NAME, Literal(record.title))
+            # What search engines read as the article's title (their Article guidance).
+            out.add(article, schema("headline"), Literal(record.title))
         language = record.languages[0] if record.languages else UNDETERMINED_LANGUAGE
         if record.abstract:
             out.add(article, schema("abstract"), Literal(record.abstract, language=language))
@@ -201,6 +205,8 @@ class RecordMapper:
         for position, agent in enumerate(agents, 1):
             node = self._agent(out, agent, key, role, position)
             out.add(article, schema(prop), node)
+            # The author's page here: what search engines want as author.url (ORCID: sameAs).
+            out.add(node, schema("url"), node)
             nodes.append(node)
         if prop == "author":
             out.add(article, BIBO_AUTHOR_LIST, _rdf_list(out, nodes))

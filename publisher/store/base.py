@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
+
+
+@dataclass(frozen=True)
+class Description:
+    """`Store.describe`'s triples and where they were read from, for HTTP caching."""
+
+    triples: list[Triple]
+    graphs: frozenset[NamedNode]  # the named graphs holding any of the triples
+    modified: datetime | None  # latest prov:generatedAtTime of those graphs, if any
 
 
 class ReadOnlyStoreError(Exception):
@@ -36,10 +48,40 @@ class Store(ABC):
 
     @abstractmethod
     def describe(self, resource: NamedNode) -> list[Triple]:
-        """The resource's own triples, its blank nodes (recursively) and its neighbours' labels.
+        """The resource's own triples, its blank nodes (recursively) and its neighbours' labels
+        (`schema:name`, `rdfs:label`, `rdf:type`) and links (`schema:url`, `schema:sameAs`).
 
         Empty when the store says nothing about the resource.
         """
+
+    def describe_sources(self, resource: NamedNode) -> Description:
+        """`describe`, with the named graphs its triples come from and the latest
+        `prov:generatedAtTime` those graphs state about themselves (Last-Modified).
+
+        This default asks SPARQL; the embedded store reads the graph names off the quads
+        it visits anyway.
+        """
+        triples = self.describe(resource)
+        if not triples:
+            return Description([], frozenset(), None)
+        named = {str(t.subject) for t in triples if isinstance(t.subject, NamedNode)}
+        subjects = " ".join(sorted(named))
+        result = self.query(
+            f"""SELECT DISTINCT ?g ?t WHERE {{
+                 VALUES ?s {{ {subjects} }}
+                 GRAPH ?g {{ ?s ?p ?o }}
+                 OPTIONAL {{ GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }} }}"""
+        )
+        assert isinstance(result, QuerySolutions)
+        graphs: set[NamedNode] = set()
+        times: list[Literal] = []
+        for row in result:
+            graph, stamp = row["g"], row["t"]
+            if isinstance(graph, NamedNode):
+                graphs.add(graph)
+            if isinstance(stamp, Literal):
+                times.append(stamp)
+        return Description(triples, frozenset(graphs), latest_time(times))
 
     @abstractmethod
     def query(
@@ -88,3 +130,18 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for stores holding no resources
         """Release files or connections."""
+
+
+def latest_time(stamps: Iterable[Literal]) -> datetime | None:
+    """The latest of some xsd:dateTime literals (UTC where they give no zone); None if none."""
+    latest: datetime | None = None
+    for stamp in stamps:
+        try:
+            when = datetime.fromisoformat(stamp.value)
+        except ValueError:
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if latest is None or when > latest:
+            latest = when
+    return latest

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, Triple
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 from pyoxigraph import Store as OxStore
 
-from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME
+from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME, schema
 from publisher.sparql_text import has_keyword
-from publisher.store.base import QueryResult, Store
+from publisher.store.base import (
+    PROV_GENERATED_AT,
+    Description,
+    QueryResult,
+    Store,
+    latest_time,
+)
 
-LABEL_PREDICATES = (SCHEMA_NAME, RDFS_LABEL, RDF_TYPE)
+# What a description brings of the resources it links to: their labels and types, and
+# the links that identify them (an author's page and ORCID iD, a trial's registry page).
+LABEL_PREDICATES = (SCHEMA_NAME, RDFS_LABEL, RDF_TYPE, schema("url"), schema("sameAs"))
+GENERATED_AT = NamedNode(PROV_GENERATED_AT)
 
 
 class OxigraphStore(Store):
@@ -42,7 +51,11 @@ class OxigraphStore(Store):
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]
 
     def describe(self, resource: NamedNode) -> list[Triple]:
+        return self.describe_sources(resource).triples
+
+    def describe_sources(self, resource: NamedNode) -> Description:
         seen: dict[str, Triple] = {}
+        graphs: set[NamedNode] = set()
         pending: list[NamedNode | BlankNode] = [resource]
         visited: set[str] = set()
         neighbours: list[NamedNode] = []
@@ -54,6 +67,8 @@ class OxigraphStore(Store):
             for quad in self._store.quads_for_pattern(subject, None, None, None):
                 triple = quad.triple
                 seen.setdefault(str(triple), triple)
+                if isinstance(quad.graph_name, NamedNode):
+                    graphs.add(quad.graph_name)
                 obj = triple.object
                 if isinstance(obj, BlankNode):
                     pending.append(obj)
@@ -65,7 +80,15 @@ class OxigraphStore(Store):
             for predicate in LABEL_PREDICATES:
                 for quad in self._store.quads_for_pattern(neighbour, predicate, None, None):
                     seen.setdefault(str(quad.triple), quad.triple)
-        return list(seen.values())
+                    if isinstance(quad.graph_name, NamedNode):
+                        graphs.add(quad.graph_name)
+        stamps = [
+            quad.object
+            for graph in graphs
+            for quad in self._store.quads_for_pattern(graph, GENERATED_AT, None, graph)
+            if isinstance(quad.object, Literal)
+        ]
+        return Description(list(seen.values()), frozenset(graphs), latest_time(stamps))
 
     def query(
         self,

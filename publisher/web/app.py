@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +22,17 @@ from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store
 from publisher.store.executor import QueryExecutor, executor_for
-from publisher.web import gsp, jsonld, queryui, service_description, sparql
+from publisher.validation.summary import dataset_iri
+from publisher.web import (
+    caching,
+    gsp,
+    jsonld,
+    listings,
+    queryui,
+    resolve,
+    service_description,
+    sparql,
+)
 from publisher.web.conneg import negotiate
 from publisher.web.cors import OpenCORS
 from publisher.web.errors import ClientError
@@ -136,31 +147,37 @@ def create_app(
         return await endpoint.run(operation)
 
     gsp.add_routes(app, endpoint)  # before the catch-all route below
+    listings.add_routes(app, base, store, _templates, _media_type)  # /articles, /people, ...
+    resolve.add_routes(app, base, store)  # /doi/..., /issn/..., /nct/...: 303 to ours
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:
         iri = NamedNode(base + ONTOLOGY_PATH)
         return _represent(request, iri, ontology, base, views)
 
-    @app.get(
-        "/{path:path}", summary="Any minted IRI: content negotiation between RDF formats and HTML"
+    @app.api_route(
+        "/{path:path}",
+        methods=["GET", "HEAD"],
+        summary="Any minted IRI: content negotiation between RDF formats and HTML",
     )
     async def resource(request: Request, path: str) -> Response:
         try:
             iri = NamedNode(base + path)
         except ValueError as error:
             raise ClientError(400, f"not a valid IRI: {error}") from error
-        triples = await run_in_threadpool(store.describe, iri)
+        description = await run_in_threadpool(store.describe_sources, iri)
+        triples = description.triples
         if not triples:
             raise ClientError(404, f"nothing is published about {iri.value}")
-        return await run_in_threadpool(_represent, request, iri, triples, base, views)
+        return await run_in_threadpool(
+            _represent, request, iri, triples, base, views, description.modified
+        )
 
     return app
 
 
-def _represent(
-    request: Request, iri: NamedNode, triples: list[Triple], base: str, views: ViewBuilder
-) -> Response:
+def _media_type(request: Request) -> str:
+    """The representation asked for: `?format=` when given, else negotiated on Accept."""
     override = request.query_params.get("format")
     if override:
         fmt = graph_format(override)
@@ -176,22 +193,64 @@ def _represent(
             raise ClientError(
                 406, f"cannot serve {accept!r}; available: {', '.join(RESOURCE_OFFERS)}"
             )
-    headers = {"Vary": "Accept"}
-    if media_type == HTML:
-        view = views.resource(iri, triples)
+    return media_type
+
+
+def _represent(
+    request: Request,
+    iri: NamedNode,
+    triples: list[Triple],
+    base: str,
+    views: ViewBuilder,
+    modified: datetime | None = None,
+) -> Response:
+    """One representation of a description, with its validators (ETag, Last-Modified:
+    `modified`, see publisher.web.caching) and Link headers; 304 when the client has it.
+    `?embed` answers just the page's JSON-LD <script> block."""
+    embed = "embed" in request.query_params
+    media_type = HTML if embed else _media_type(request)
+    view = views.resource(iri, triples) if media_type == HTML and not embed else None
+    # A page also shows its journal chain, which the view reads: part of what it is made of.
+    variant = "embed" if embed else f"{media_type} {view.container or ''}" if view else media_type
+    headers = {
+        "Vary": "Accept",
+        "ETag": caching.etag(triples, variant),
+        "Link": _links(iri, base, None if embed else media_type),
+    }
+    if modified is not None:
+        headers["Last-Modified"] = caching.http_date(modified)
+    if caching.not_modified(request.headers, headers["ETag"], modified):
+        return Response(status_code=304, headers=headers)
+    if embed:
+        return HTMLResponse(jsonld.embed_snippet(triples, base, iri), headers=headers)
+    if view is not None:
         document = jsonld.to_jsonld(triples, base, iri)
         html = (
             _templates()
             .get_template("resource.html")
             .render(
                 view=view,
-                jsonld=jsonld.dumps_for_html(document),
+                jsonld_script=jsonld.script_element(document),
                 alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
             )
         )
         return HTMLResponse(html, headers=headers)
     body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], base, iri)
     return Response(body, media_type=content_type(media_type), headers=headers)
+
+
+def _links(iri: NamedNode, base: str, served: str | None) -> str:
+    """Link: the resource's other formats (`?format=`) and the dataset it belongs to."""
+    formats = [(f.media_type, f.name) for f in GRAPH_FORMATS] + [(HTML, "html")]
+    links: list[tuple[str, dict[str, str]]] = [
+        (f"{iri.value}?format={name}", {"rel": "alternate", "type": media_type})
+        for media_type, name in formats
+        if media_type != served
+    ]
+    dataset = dataset_iri(base)
+    if iri != dataset:
+        links.append((dataset.value, {"rel": "describedby"}))
+    return caching.link_header(links)
 
 
 def _load_ontology(base: str) -> list[Triple]:

@@ -12,6 +12,7 @@ and it needs no remote context document.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -22,11 +23,27 @@ from publisher.mapping.vocab import RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, SCHE
 
 JsonObject = dict[str, Any]
 _XSD_STRING = XSD + "string"
+_XSD_INTEGER = XSD + "integer"
+_POSITION = NamedNode(SCHEMA + "position")
+# A JSON integer is read back as xsd:integer in canonical form (orjson: 64-bit at most).
+_CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
 
-def context(base_uri: str) -> JsonObject:
+# Properties whose values are links: written as plain strings ("url": "https://...", as
+# search engines' examples have them), which the context declares to be IRIs.
+LINK_TERMS = ("url", "sameAs")
+# Date properties: written as plain strings when every value in the document has the
+# same datatype, which the document's context then declares (`"@type": "xsd:gYearMonth"`).
+DATE_TERMS = frozenset({"datePublished", "dateModified", "dateCreated", "startDate", "endDate"})
+
+
+def context(base_uri: str, dates: dict[str, str] | None = None) -> JsonObject:
     ctx: JsonObject = {"@vocab": SCHEMA}
     ctx.update({p: ns for p, ns in prefixes(base_uri).items() if p != "schema"})
+    for term in LINK_TERMS:
+        ctx[term] = {"@id": SCHEMA + term, "@type": "@id"}
+    for term, datatype in sorted((dates or {}).items()):
+        ctx[term] = {"@id": SCHEMA + term, "@type": datatype}
     return ctx
 
 
@@ -43,6 +60,23 @@ class _Builder:
             if isinstance(triple.object, BlankNode):
                 self.references[str(triple.object)] += 1
         self.emitted: set[str] = set()
+        self.dates = self._date_types(triples)
+
+    def _date_types(self, triples: list[Triple]) -> dict[str, str]:
+        """Date term -> the one datatype all its values have here (else not coerced)."""
+        seen: dict[str, set[str]] = defaultdict(set)
+        for triple in triples:
+            term = self.term(triple.predicate.value)
+            if term not in DATE_TERMS:
+                continue
+            obj = triple.object
+            if isinstance(obj, Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+                seen[term].add(self.term(obj.datatype.value))
+            else:
+                seen[term].add("")  # an IRI, a blank node or a plain string: no coercion
+        return {
+            term: types.pop() for term, types in seen.items() if len(types) == 1 and "" not in types
+        }
 
     def term(self, iri: str) -> str:
         if iri.startswith(SCHEMA):
@@ -73,30 +107,54 @@ class _Builder:
                 continue
             grouped[self.term(triple.predicate.value)].append(triple.object)
         for prop in sorted(grouped):
-            values = [self.value(v) for v in sorted(grouped[prop], key=str)]
+            values = [self.value(v, prop) for v in sorted(grouped[prop], key=self.order)]
             obj[prop] = values[0] if len(values) == 1 else values
         return obj
 
-    def value(self, obj: NamedNode | BlankNode | Literal) -> Any:
+    def order(self, obj: NamedNode | BlankNode | Literal) -> tuple[int, int, str]:
+        """Values in a stable order: list items by `schema:position`, other blank nodes by
+        what they say (their labels change from one store, or request, to the next)."""
+        if not isinstance(obj, BlankNode):
+            return 0, 0, str(obj)
+        triples = self.by_subject.get(str(obj), [])
+        positions = [
+            t.object.value
+            for t in triples
+            if t.predicate == _POSITION and isinstance(t.object, Literal)
+        ]
+        position = positions[0] if positions else ""
+        content = sorted(
+            f"{t.predicate} {t.object}" for t in triples if not isinstance(t.object, BlankNode)
+        )
+        return 1, int(position) if position.isdigit() else 0, "\n".join(content)
+
+    def value(self, obj: NamedNode | BlankNode | Literal, prop: str = "") -> Any:
+        """The JSON for one object of `prop` (whose context entry may coerce it)."""
         if isinstance(obj, Literal):
+            datatype = obj.datatype.value
             if obj.language:
                 return {"@value": obj.value, "@language": obj.language}
-            if obj.datatype.value == _XSD_STRING:
+            if datatype == _XSD_STRING:
+                # A plain string under a link term would be read as an IRI.
+                return {"@value": obj.value} if prop in LINK_TERMS else obj.value
+            if self.dates.get(prop) == self.term(datatype):
                 return obj.value
-            return {"@value": obj.value, "@type": self.term(obj.datatype.value)}
+            if datatype == _XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(obj.value):
+                return int(obj.value)  # a JSON number is read back as this very literal
+            return {"@value": obj.value, "@type": self.term(datatype)}
         key = str(obj)
         if obj == RDF_NIL:
             return {"@list": []}
         if isinstance(obj, BlankNode):
             items = self.as_list(obj)
             if items is not None:
-                return {"@list": [self.value(item) for item in items]}
+                return {"@list": [self.value(item, prop) for item in items]}
             if self.references[key] == 1 and key not in self.emitted:
                 return self.node(obj)
             return {"@id": f"_:{obj.value}"}
         if key in self.by_subject and key not in self.emitted:
             return self.node(obj)
-        return {"@id": obj.value}
+        return obj.value if prop in LINK_TERMS else {"@id": obj.value}
 
     def as_list(self, head: BlankNode) -> list[Any] | None:
         """The items of a well-formed rdf:List starting at `head`, else None."""
@@ -142,7 +200,7 @@ def to_jsonld(triples: list[Triple], base_uri: str, main: NamedNode | None = Non
         subject = subject_triples[0].subject
         if key not in builder.emitted and isinstance(subject, NamedNode | BlankNode):
             roots.append(builder.node(subject))
-    document: JsonObject = {"@context": context(base_uri)}
+    document: JsonObject = {"@context": context(base_uri, builder.dates)}
     if len(roots) == 1:
         document.update(roots[0])
     else:
@@ -158,3 +216,14 @@ def dumps_for_html(document: JsonObject) -> str:
     """JSON for a <script> element: `<`, `>` and `&` escaped so record text cannot end it."""
     text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_element(document: JsonObject) -> str:
+    """The `<script type="application/ld+json">` element HTML pages embed."""
+    return f'<script type="application/ld+json">\n{dumps_for_html(document)}\n</script>'
+
+
+def embed_snippet(triples: list[Triple], base_uri: str, main: NamedNode) -> str:
+    """Just the JSON-LD block of a resource's page, for a library's or journal's own page:
+    what `GET {IRI}?embed` answers and `publisher embed IRI` prints."""
+    return script_element(to_jsonld(triples, base_uri, main)) + "\n"
