@@ -27,6 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from publisher.config import Settings
+from publisher.harvest.dumps import export as export_dumps
+from publisher.harvest.recorder import harvesting
+from publisher.harvest.sidecar import sidecar_path
 from publisher.model import ReadNotice
 from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
 from publisher.quarantine import Quarantine
@@ -116,8 +119,13 @@ def ingest(
     """
     _check_format(format)
     settings = _settings(store=store, base_uri=base_uri, jobs=jobs, quarantine=quarantine)
-    with _open_store(settings.store) as opened:
-        pipeline = Pipeline(settings.base_uri, opened, format, jobs=settings.jobs)
+    with (
+        _open_store(settings.store) as opened,
+        harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
+    ):
+        pipeline = Pipeline(
+            settings.base_uri, opened, format, jobs=settings.jobs, recorder=recorder
+        )
         try:
             with pipeline:
                 summary = _run(pipeline, paths, Quarantine(settings.quarantine))
@@ -243,17 +251,27 @@ def demo(
     settings = _settings(base_uri=base_uri, host=host, port=port)
     if store is not None:
         shutil.rmtree(store, ignore_errors=True)
+        sidecar_path(store).unlink(missing_ok=True)
         _demo(settings, store)
         return
     with tempfile.TemporaryDirectory(prefix="publisher-demo-") as folder:
-        _demo(settings, Path(folder))
+        _demo(settings, Path(folder) / "store")
 
 
 def _demo(settings: Settings, folder: Path) -> None:
-    with _open_store(folder) as opened:
-        summary = _run(Pipeline(settings.base_uri, opened), sorted(examples_dir().glob("*")))
+    # The side database beside this store, and dumps exported next to it.
+    dumps = folder.with_name(folder.name + "-dumps")
+    settings = settings.model_copy(update={"index": sidecar_path(folder), "dumps": dumps})
+    with (
+        _open_store(folder) as opened,
+        harvesting(opened, folder, settings.base_uri, settings.index) as recorder,
+    ):
+        pipeline = Pipeline(settings.base_uri, opened, recorder=recorder)
+        summary = _run(pipeline, sorted(examples_dir().glob("*")))
+        write_conformance(opened, settings.base_uri)
     if summary.rejected:
         raise typer.Exit(1)
+    export_dumps(folder, settings.base_uri, dumps)
     out.print(f"example store in {folder}")
     _serve(settings, _serving_store(settings, folder))
 
@@ -312,7 +330,10 @@ def remove(
     of the same article keep their statements."""
     settings = _settings(store=store, base_uri=base_uri)
     missing = 0
-    with _open_store(settings.store) as opened:
+    with (
+        _open_store(settings.store) as opened,
+        harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
+    ):
         known = {g.value for g in opened.graph_names()}
         for iri in graphs:
             if iri not in known:
@@ -321,8 +342,61 @@ def remove(
                 continue
             opened.remove_graph(NamedNode(iri))
             opened.remove_graph(NamedNode(iri + "/validation"))
+            recorder.removed(iri)  # a Delete in the change feed; its resources answer 410
             out.print(f"removed {iri}")
+        write_conformance(opened, settings.base_uri)
     raise typer.Exit(1 if missing else 0)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the dumps (created if missing)")],
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+) -> None:
+    """Write the dataset as gzip-compressed N-Triples, N-Quads (with each record's
+    provenance graph) and Turtle, with SHA256SUMS and manifest.json; `serve` lists and
+    serves the folder given as PUBLISHER_DUMPS at /dumps/."""
+    settings = _settings(store=store, base_uri=base_uri)
+    if not settings.store.is_dir():
+        err.print(f"[red]no store at {settings.store}[/red]")
+        raise typer.Exit(2)
+    try:
+        files = export_dumps(settings.store, settings.base_uri, out_dir)
+    except OSError as error:
+        err.print(f"[red]cannot export:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    for f in files:
+        count = "" if f.statements is None else f", {f.statements} statements"
+        out.print(f"{out_dir / f.name}: {f.size} bytes{count}, sha256 {f.sha256}")
+
+
+@app.command("build-site")
+def build_site(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the site (created if missing)")],
+    store: StoreOption = None,
+    base_uri: BaseOption = None,
+) -> None:
+    """Write the whole publication as static files: a folder per resource (index.html,
+    .ttl, .jsonld, .nt), sitemaps, VoID, change feed, dumps, ontology, and a sample
+    nginx.conf doing the content negotiation."""
+    from publisher.harvest.site import build
+
+    settings = _settings(store=store, base_uri=base_uri)
+    if not settings.store.is_dir():
+        err.print(f"[red]no store at {settings.store}[/red]")
+        raise typer.Exit(2)
+    try:
+        summary = build(settings, out_dir)
+    except OSError as error:
+        err.print(f"[red]cannot build the site:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    for skipped in summary.skipped:
+        err.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
+    out.print(
+        f"site in {out_dir}: {summary.resources} resources, {summary.files} files,"
+        f" {summary.gone} withdrawn (410 in nginx.conf)"
+    )
 
 
 @app.command()

@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    # Harvesting (publisher.harvest): the side database, dumps and the dataset description.
+    index: Path | None = None  # SQLite side database; default {store}.index.sqlite beside it
+    dumps: Path = Path("publisher-dumps")  # folder `publisher export` wrote, served at /dumps/
+    title: str = "Scholarly Linked Data"
+    license: str = "http://creativecommons.org/publicdomain/zero/1.0/"  # an IRI (CC0 1.0)
+    publisher_name: str = "Scholarly Linked Data publisher"
+    sitemap_size: int = Field(default=50_000, ge=1, le=50_000)  # URLs per child sitemap
+    changes_page_size: int = Field(default=1000, ge=1, le=10_000)  # activities per feed page
+
     # The SPARQL endpoint's limits (see README, "Configuration").
     query_timeout: float = Field(default=30.0, gt=0)  # seconds; the query is stopped after
     query_workers: int = Field(default=2, ge=1, le=64)  # processes running queries
@@ -44,6 +53,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"base URI must be an http(s) URI, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("license")
+    @classmethod
+    def _license_iri(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) or any(c in value for c in ' <>"{}'):
+            raise ValueError(f"the licence must be an http(s) IRI, got {value!r}")
+        return value
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
 
+from publisher.harvest.recorder import Recorder
 from publisher.mapping.records import RecordMapper
 from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
@@ -151,8 +152,11 @@ class Pipeline:
         store: Store | None = None,
         format_name: str = AUTO,
         jobs: int = 1,
+        recorder: Recorder | None = None,
     ) -> None:
         self.base_uri = base_uri
+        # Change log, resource index and search index (publisher.harvest), when given.
+        self.recorder = recorder
         self.checker = Checker(base_uri)
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
@@ -244,6 +248,10 @@ class Pipeline:
                     outcome.warnings.extend(disagreements(self.store, article, graph, triples))
                 self.store.replace_graph(graph, triples)
                 self.store.remove_graph(report_graph)
+                if self.recorder is not None:
+                    outcome.warnings.extend(
+                        self.recorder.stored(graph.value, outcome.article, triples)
+                    )
             elif checked.report is not None:
                 self.store.replace_graph(report_graph, _triples(checked.report))
         except Exception as error:

@@ -137,8 +137,8 @@ def write_conformance(store: Store, base_uri: str) -> None:
         add(node, pub + "acceptedRecords", count(row.accepted))
         add(node, pub + "rejectedRecords", count(row.rejected))
     per_shape: dict[str, int] = defaultdict(int)
-    for row in constraint_counts(store, base_uri):
-        per_shape[row.shape] += row.records
+    for constraint in constraint_counts(store, base_uri):
+        per_shape[constraint.shape] += constraint.records
     for shape, records in sorted(per_shape.items()):
         node = BlankNode()
         add(dataset, pub + "violatedShape", node)

@@ -26,6 +26,7 @@ from publisher.validation.summary import dataset_iri
 from publisher.web import (
     caching,
     gsp,
+    harvest,
     jsonld,
     listings,
     queryui,
@@ -149,6 +150,13 @@ def create_app(
     gsp.add_routes(app, endpoint)  # before the catch-all route below
     listings.add_routes(app, base, store, _templates, _media_type)  # /articles, /people, ...
     resolve.add_routes(app, base, store)  # /doi/..., /issn/..., /nct/...: 303 to ours
+    harvested = harvest.add_routes(
+        app,
+        settings,
+        store,
+        lambda request, iri, triples: _represent(request, iri, triples, base, views),
+        _templates,
+    )  # VoID, sitemaps, dumps, change feed, search: also before the catch-all route
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:
@@ -168,6 +176,8 @@ def create_app(
         description = await run_in_threadpool(store.describe_sources, iri)
         triples = description.triples
         if not triples:
+            if await run_in_threadpool(harvested.gone, iri.value):
+                raise ClientError(410, f"{iri.value} was published and has been withdrawn")
             raise ClientError(404, f"nothing is published about {iri.value}")
         return await run_in_threadpool(
             _represent, request, iri, triples, base, views, description.modified

@@ -1,0 +1,145 @@
+"""Keeping the side database in step with the store: called by the pipeline after each
+record is stored, by `publisher remove` after each deletion, and once to build the side
+database of a store that was published before it existed (`backfill`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
+
+from publisher.harvest.sidecar import Change, Document, Sidecar, sidecar_path
+from publisher.harvest.void import write_statistics
+from publisher.mapping.vocab import FOAF, PROV, ontology_namespace
+from publisher.store.base import Store
+
+log = logging.getLogger(__name__)
+SEPARATOR = "; "
+
+# One query per indexed resource: every field search looks at, from the union of the
+# resource's sources (so a second source adds its subject headings to the same entry).
+_DOCUMENT_QUERY = """
+PREFIX schema: <https://schema.org/>
+SELECT ?field ?value ?who WHERE {{
+  {{ {r} schema:name ?value BIND("title" AS ?field) }}
+  UNION {{ {r} schema:alternateName ?value BIND("title" AS ?field) }}
+  UNION {{ {r} schema:abstract|schema:description ?value BIND("abstract" AS ?field) }}
+  UNION {{ {r} schema:author|schema:contributor|schema:sponsor|<{pub}collaborator> ?who .
+          ?who schema:name ?value BIND("authors" AS ?field) }}
+  UNION {{ {r} schema:isPartOf* ?journal . ?journal a schema:Periodical ; schema:name ?value
+          BIND("journal" AS ?field) }}
+  UNION {{ {r} schema:keywords ?value BIND("subjects" AS ?field) }}
+  UNION {{ {r} schema:about|schema:healthCondition ?term . ?term schema:name ?value
+          BIND("subjects" AS ?field) }}
+}}"""
+SEARCHABLE = {"article", "trial"}
+
+
+class Recorder:
+    """Writes the side database from what the pipeline stores; never fails a record."""
+
+    def __init__(self, sidecar: Sidecar, store: Store, base_uri: str) -> None:
+        self.sidecar = sidecar
+        self.store = store
+        self.base_uri = base_uri
+        self.pub = ontology_namespace(base_uri)
+
+    def stored(self, graph: str, main: str | None, triples: list[Triple]) -> list[str]:
+        """Log the change and reindex the record's main resource; warnings, if any."""
+        if main is None:
+            return []
+        try:
+            change = self.sidecar.graph_stored(graph, main, triples, self.base_uri)
+            if change is not None and change.kind in SEARCHABLE:
+                self.sidecar.set_document(main, self.document(main))
+        except Exception as error:  # the record is published: say so, do not reject it
+            log.exception("side database not updated for %s", graph)
+            return [f"published, but the change log and search index were not updated: {error}"]
+        return []
+
+    def removed(self, graph: str) -> Change | None:
+        change = self.sidecar.graph_removed(graph)
+        if change is not None and change.type == "Update" and change.kind in SEARCHABLE:
+            self.sidecar.set_document(change.resource, self.document(change.resource))
+        return change
+
+    def document(self, resource: str) -> Document:
+        result = self.store.query(_DOCUMENT_QUERY.format(r=NamedNode(resource), pub=self.pub))
+        assert isinstance(result, QuerySolutions)
+        fields: dict[str, list[tuple[str, str]]] = {}
+        for row in result:
+            field, value, who = row["field"], row["value"], row["who"]
+            if isinstance(field, Literal) and isinstance(value, Literal):
+                order = who.value if isinstance(who, NamedNode) else ""
+                fields.setdefault(field.value, []).append((order, value.value))
+        # Authors in their order (person/.../2 before person/.../10), others as found.
+        authors = sorted(fields.get("authors", []), key=lambda item: _natural(item[0]))
+        return Document(
+            title=_join(v for _, v in fields.get("title", [])),
+            abstract=_join((v for _, v in fields.get("abstract", [])), "\n"),
+            authors=_join(v for _, v in authors),
+            journal=_join(v for _, v in fields.get("journal", [])),
+            subjects=_join(sorted(v for _, v in fields.get("subjects", []))),
+        )
+
+    def backfill(self) -> int:
+        """Record every source-record graph of the store (oldest first), as if each had
+        just been ingested at its prov:generatedAtTime. Returns how many."""
+        result = self.store.query(f"""
+            SELECT ?g ?main ?t WHERE {{
+              GRAPH ?g {{ ?g a <{self.pub}SourceRecord> ; <{FOAF}primaryTopic> ?main ;
+                             <{PROV}generatedAtTime> ?t }}
+            }} ORDER BY ?t ?g""")
+        assert isinstance(result, QuerySolutions)
+        graphs = [
+            (row["g"].value, row["main"].value)
+            for row in result
+            if isinstance(row["g"], NamedNode) and isinstance(row["main"], NamedNode)
+        ]
+        for graph, main in graphs:
+            triples = self.store.query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            )
+            assert isinstance(triples, QueryTriples)
+            for warning in self.stored(graph, main, list(triples)):
+                log.warning("%s: %s", graph, warning)
+        self.sidecar.commit()
+        return len(graphs)
+
+
+def _join(values: Iterable[str], separator: str = SEPARATOR) -> str:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value.strip():
+            seen.setdefault(value.strip(), None)
+    return separator.join(seen)
+
+
+def _natural(text: str) -> list[tuple[int, str]]:
+    return [(int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", text)]
+
+
+@contextmanager
+def harvesting(
+    store: Store, folder: Path, base_uri: str, index: Path | None = None
+) -> Iterator[Recorder]:
+    """The recorder for a writing command (ingest, remove, demo). A side database created
+    now for a store that already holds records is first filled from the store; on the
+    way out the dataset's VoID statistics are recomputed and stored."""
+    sidecar = Sidecar(sidecar_path(folder, index))
+    recorder = Recorder(sidecar, store, base_uri)
+    try:
+        if sidecar.created and bool(store.query(
+            f"ASK {{ GRAPH ?g {{ ?g a <{ontology_namespace(base_uri)}SourceRecord> }} }}"
+        )):  # fmt: skip
+            count = recorder.backfill()
+            log.warning("side database %s built from %d stored records", sidecar.path, count)
+        yield recorder
+    finally:
+        sidecar.commit()
+        write_statistics(store, base_uri, sidecar)
+        sidecar.close()

@@ -1,0 +1,607 @@
+"""The side database: published resources, the change log, statistics and the full-text
+index, in one SQLite file next to the store (`{store}.index.sqlite`, or PUBLISHER_INDEX).
+
+Why SQLite beside the store rather than a graph inside it:
+
+* `serve` opens the store read-only; the server never writes either database, but it
+  must answer "what changed since event 41 250?", "which 50 000 resources are in
+  sitemap 7, and since when?" and "which articles match `car-t leukemia`?" in
+  milliseconds on a million records. SQLite answers each from a B-tree range (change
+  sequence numbers, resource ids) or the FTS5 inverted index; the same questions in
+  SPARQL would sort or scan the whole store per request, and Oxigraph has no full-text
+  index (a `regex` FILTER reads every literal).
+* The change log needs a gap-free, monotonic sequence number (stable feed pages):
+  `INTEGER PRIMARY KEY AUTOINCREMENT` is exactly that.
+* SQLite and FTS5 ship with Python: nothing to install or run, one file to back up.
+
+The store stays the truth: everything here can be rebuilt from the source-record graphs
+(`Recorder.backfill`), except the history of deletions (the tombstones), which only this
+log remembers.
+
+Writes come from one process at a time (ingest or remove hold RocksDB's lock anyway);
+readers open the file read-only (`mode=ro`), so the server needs no write access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA
+
+SUFFIX = ".index.sqlite"
+SCHEMA_VERSION = "1"
+COMMIT_EVERY = 500  # records per transaction during ingest (and at least every 2 s)
+COMMIT_SECONDS = 2.0
+# Private-use control characters around highlighted terms: record text never keeps them
+# (they are stripped before indexing), so after HTML-escaping they can only be ours.
+MARK_START, MARK_END = "\x02", "\x03"
+
+# schema.org classes -> the kind of resource; the first kind found wins (an article that
+# is also a MedicalScholarlyArticle is an article; a trial's cited article stub is a work).
+KINDS = [
+    ("ScholarlyArticle", "article"),
+    ("MedicalScholarlyArticle", "article"),
+    ("MedicalTrial", "trial"),
+    ("Periodical", "journal"),
+    ("PublicationVolume", "volume"),
+    ("PublicationIssue", "issue"),
+    ("Person", "person"),
+    ("Organization", "organization"),
+    ("CreativeWork", "work"),
+]
+KIND_RANK = {kind: rank for rank, (_, kind) in enumerate(KINDS)}
+KIND_BY_CLASS = {SCHEMA + name: kind for name, kind in KINDS}
+OTHER = "other"
+# Provenance timestamps change on every ingest; they are not a change of the data.
+_STAMPS = {NamedNode(PROV + "generatedAtTime"), NamedNode(PROV + "endedAtTime")}
+_GENERATED = NamedNode(PROV + "generatedAtTime")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    id INTEGER PRIMARY KEY,
+    iri TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    lastmod TEXT NOT NULL,
+    live INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS graphs (
+    id INTEGER PRIMARY KEY,
+    iri TEXT NOT NULL UNIQUE,
+    main INTEGER NOT NULL,
+    modified TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    stats TEXT NOT NULL,
+    live INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS graphs_main ON graphs (main, live);
+CREATE TABLE IF NOT EXISTS graph_resources (
+    graph INTEGER NOT NULL,
+    resource INTEGER NOT NULL,
+    PRIMARY KEY (graph, resource)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS graph_resources_resource ON graph_resources (resource, graph);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    type TEXT NOT NULL,
+    resource INTEGER NOT NULL,
+    graph INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS statistics (
+    kind TEXT NOT NULL,
+    term TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (kind, term)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+    title, abstract, authors, journal, subjects,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+# bm25 weights per column: a match in the title counts most, then subjects and authors.
+RANK = "bm25(10.0, 2.0, 4.0, 3.0, 5.0)"
+SEARCH_SECONDS = 3.0  # a query matching most of a million records is stopped, not ranked
+SEARCH_COLUMNS = ("title", "abstract", "authors", "journal", "subjects")
+
+
+def sidecar_path(store: Path, configured: Path | None = None) -> Path:
+    """The configured path, else `{store folder}.index.sqlite` beside the store folder
+    (the store folder itself is RocksDB's)."""
+    if configured is not None:
+        return configured
+    store = Path(store)
+    return store.with_name(store.name + SUFFIX)
+
+
+def now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class SearchTooBroad(Exception):
+    """A search ran past SEARCH_SECONDS (it matches too much to rank)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    time: str
+    type: str  # Create, Update, Delete
+    resource: str
+    kind: str
+    graph: str
+
+
+@dataclass(frozen=True)
+class SitemapChunk:
+    number: int  # 1-based
+    lastmod: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    iri: str
+    kind: str
+    title: str  # highlighted with MARK_START / MARK_END, not yet escaped
+    abstract: str
+    authors: str
+    journal: str
+    subjects: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """What search sees of a resource (an article or a trial)."""
+
+    title: str = ""
+    abstract: str = ""
+    authors: str = ""
+    journal: str = ""
+    subjects: str = ""
+
+    def columns(self) -> tuple[str, ...]:
+        return tuple(_clean(v) for v in (
+            self.title, self.abstract, self.authors, self.journal, self.subjects
+        ))  # fmt: skip
+
+
+def _clean(text: str) -> str:
+    return text.replace(MARK_START, " ").replace(MARK_END, " ")
+
+
+class Sidecar:
+    """Writer (ingest, remove) or reader (serve, export) of the side database.
+
+    A reader opened on a missing file (or on no path: an in-memory store) answers as an
+    empty database: a store published before the side database existed still serves,
+    with empty feeds until its next ingest.
+    """
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.created = False
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        if read_only:
+            return
+        if self.path is None:
+            raise ValueError("a side database to write needs a path")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.created = not self.path.exists()
+        self._db = sqlite3.connect(self.path)
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(_DDL)
+        if self.created:
+            self._db.execute("INSERT INTO search (search, rank) VALUES ('rank', ?)", (RANK,))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._db.commit()
+
+    # --- connections -------------------------------------------------------------------
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection | None]:
+        """A connection for one read (any thread); None when there is no database yet."""
+        if not self.read_only:
+            yield self._db
+            return
+        if self.path is None or not self.path.is_file():
+            yield None
+            return
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, check_same_thread=False)) as db:
+            yield db
+
+    def close(self) -> None:
+        if not self.read_only:
+            self._db.commit()
+            self._db.close()
+
+    def commit(self) -> None:
+        if not self.read_only:
+            self._db.commit()
+            self._pending = 0
+            self._last_commit = time.monotonic()
+
+    def _maybe_commit(self) -> None:
+        self._pending += 1
+        if self._pending >= COMMIT_EVERY or time.monotonic() - self._last_commit >= COMMIT_SECONDS:
+            self.commit()
+
+    # --- writes ------------------------------------------------------------------------
+
+    def graph_stored(
+        self, graph: str, main: str, triples: list[Triple], base: str
+    ) -> Change | None:
+        """A source record's graph was stored (created or replaced) with these triples.
+
+        Returns the change logged: Create when the main resource was not published
+        before, Update when it was; None when the record's data did not change (a
+        re-ingest of the same record: only provenance timestamps differ).
+        """
+        db = self._db
+        when = generated_at(triples, graph) or now()
+        digest = _digest(triples)
+        row = db.execute(
+            "SELECT id, digest, live, stats FROM graphs WHERE iri = ?", (graph,)
+        ).fetchone()
+        if row is not None and row[2] and row[1] == digest:
+            return None
+        before = db.execute("SELECT live FROM resources WHERE iri = ?", (main,)).fetchone()
+        main_was_live = bool(before and before[0])
+        subjects = _subjects(triples, graph, base)
+        subjects.setdefault(main, OTHER)
+        ids = {iri: self._upsert_resource(iri, kind, when) for iri, kind in subjects.items()}
+        stats = _statistics(triples)
+        if row is None:
+            graph_id = int(db.execute(
+                "INSERT INTO graphs (iri, main, modified, digest, stats, live)"
+                " VALUES (?, ?, ?, ?, ?, 1) RETURNING id",
+                (graph, ids[main], when, digest, json.dumps(stats)),
+            ).fetchone()[0])  # fmt: skip
+        else:
+            graph_id = int(row[0])
+            if row[2]:
+                self._count(json.loads(row[3]), -1)
+            db.execute(
+                "UPDATE graphs SET main = ?, modified = ?, digest = ?, stats = ?, live = 1"
+                " WHERE id = ?",
+                (ids[main], when, digest, json.dumps(stats), graph_id),
+            )
+        old = {r[0] for r in db.execute(
+            "SELECT resource FROM graph_resources WHERE graph = ?", (graph_id,)
+        )}  # fmt: skip
+        new = set(ids.values())
+        for resource in old - new:
+            db.execute(
+                "DELETE FROM graph_resources WHERE graph = ? AND resource = ?",
+                (graph_id, resource),
+            )
+            self._settle(resource, when)
+        db.executemany(
+            "INSERT OR IGNORE INTO graph_resources VALUES (?, ?)",
+            [(graph_id, resource) for resource in new - old],
+        )
+        self._count(stats, +1)
+        change = self._log(when, "Update" if main_was_live else "Create", ids[main], graph_id)
+        self._maybe_commit()
+        return change
+
+    def graph_removed(self, graph: str, when: str | None = None) -> Change | None:
+        """A source record's graph was deleted: its resources that no other record
+        describes become tombstones. Delete when the main resource is gone with it,
+        Update when another source still describes it; None for an unknown graph."""
+        db = self._db
+        when = when or now()
+        row = db.execute(
+            "SELECT id, main, live, stats FROM graphs WHERE iri = ?", (graph,)
+        ).fetchone()
+        if row is None or not row[2]:
+            return None
+        graph_id, main = int(row[0]), int(row[1])
+        resources = [r[0] for r in db.execute(
+            "SELECT resource FROM graph_resources WHERE graph = ?", (graph_id,)
+        )]  # fmt: skip
+        db.execute("DELETE FROM graph_resources WHERE graph = ?", (graph_id,))
+        for resource in resources:
+            self._settle(resource, when)
+        self._count(json.loads(row[3]), -1)
+        db.execute("UPDATE graphs SET live = 0, modified = ? WHERE id = ?", (when, graph_id))
+        alive = db.execute("SELECT live FROM resources WHERE id = ?", (main,)).fetchone()
+        change = self._log(when, "Update" if alive and alive[0] else "Delete", main, graph_id)
+        self._maybe_commit()
+        return change
+
+    def set_document(self, resource: str, document: Document | None) -> None:
+        """Index (or, with None, unindex) what search sees of a resource."""
+        row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (resource,)).fetchone()
+        if row is None:
+            return
+        self._db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+        if document is not None:
+            self._db.execute(
+                "INSERT INTO search (rowid, title, abstract, authors, journal, subjects)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (row[0], *document.columns()),
+            )
+
+    def _upsert_resource(self, iri: str, kind: str, when: str) -> int:
+        row = self._db.execute("SELECT id, kind FROM resources WHERE iri = ?", (iri,)).fetchone()
+        if row is None:
+            return int(self._db.execute(
+                "INSERT INTO resources (iri, kind, lastmod, live) VALUES (?, ?, ?, 1)"
+                " RETURNING id",
+                (iri, kind, when),
+            ).fetchone()[0])  # fmt: skip
+        best = min(kind, row[1], key=lambda k: KIND_RANK.get(k, len(KIND_RANK)))
+        self._db.execute(
+            "UPDATE resources SET kind = ?, lastmod = ?, live = 1 WHERE id = ?",
+            (best, when, row[0]),
+        )
+        return int(row[0])
+
+    def _settle(self, resource: int, when: str) -> None:
+        """A resource lost a record's statements: changed, and gone if none are left."""
+        linked = self._db.execute(
+            "SELECT 1 FROM graph_resources WHERE resource = ? LIMIT 1", (resource,)
+        ).fetchone()
+        self._db.execute(
+            "UPDATE resources SET lastmod = ?, live = ? WHERE id = ?",
+            (when, 1 if linked else 0, resource),
+        )
+        if not linked:
+            self._db.execute("DELETE FROM search WHERE rowid = ?", (resource,))
+
+    def _count(self, stats: dict[str, dict[str, int]], sign: int) -> None:
+        rows = [
+            (kind, term, sign * n) for kind, terms in stats.items() for term, n in terms.items()
+        ]
+        self._db.executemany(
+            "INSERT INTO statistics VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, term) DO UPDATE SET n = n + excluded.n",
+            rows,
+        )
+        self._db.execute("DELETE FROM statistics WHERE n <= 0")
+
+    def _log(self, when: str, kind: str, resource: int, graph: int) -> Change:
+        seq = int(self._db.execute(
+            "INSERT INTO changes (time, type, resource, graph) VALUES (?, ?, ?, ?)"
+            " RETURNING seq",
+            (when, kind, resource, graph),
+        ).fetchone()[0])  # fmt: skip
+        iri, resource_kind = self._db.execute(
+            "SELECT iri, kind FROM resources WHERE id = ?", (resource,)
+        ).fetchone()
+        graph_iri = self._db.execute("SELECT iri FROM graphs WHERE id = ?", (graph,)).fetchone()
+        return Change(seq, when, kind, iri, resource_kind, graph_iri[0])
+
+    # --- reads -------------------------------------------------------------------------
+
+    def live_graph_count(self) -> int:
+        with self._reader() as db:
+            if db is None:
+                return 0
+            return int(db.execute("SELECT count(*) FROM graphs WHERE live = 1").fetchone()[0])
+
+    def live_resource_count(self) -> int:
+        with self._reader() as db:
+            if db is None:
+                return 0
+            row = db.execute("SELECT count(*) FROM resources WHERE live = 1").fetchone()
+            return int(row[0])
+
+    def examples(self, kind: str, limit: int) -> list[str]:
+        """The first published resources of a kind (for void:exampleResource)."""
+        with self._reader() as db:
+            if db is None:
+                return []
+            return [r[0] for r in db.execute(
+                "SELECT iri FROM resources WHERE kind = ? AND live = 1 ORDER BY id LIMIT ?",
+                (kind, limit),
+            )]  # fmt: skip
+
+    def resource_state(self, iri: str) -> bool | None:
+        """True: published; False: published once and since removed (a tombstone);
+        None: never published."""
+        with self._reader() as db:
+            if db is None:
+                return None
+            row = db.execute("SELECT live FROM resources WHERE iri = ?", (iri,)).fetchone()
+            return None if row is None else bool(row[0])
+
+    def graphs_of(self, resource: str) -> list[str]:
+        """The live source-record graphs whose main resource this is."""
+        with self._reader() as db:
+            if db is None:
+                return []
+            return [r[0] for r in db.execute(
+                "SELECT g.iri FROM graphs g JOIN resources r ON r.id = g.main"
+                " WHERE r.iri = ? AND g.live = 1 ORDER BY g.id",
+                (resource,),
+            )]  # fmt: skip
+
+    def change_count(self) -> int:
+        with self._reader() as db:
+            if db is None:
+                return 0
+            row = db.execute("SELECT max(seq) FROM changes").fetchone()
+            return int(row[0] or 0)
+
+    def changes(self, first: int, last: int) -> list[Change]:
+        """Changes with sequence numbers first..last (inclusive), oldest first."""
+        with self._reader() as db:
+            if db is None:
+                return []
+            rows = db.execute(
+                "SELECT c.seq, c.time, c.type, r.iri, r.kind, g.iri FROM changes c"
+                " JOIN resources r ON r.id = c.resource JOIN graphs g ON g.id = c.graph"
+                " WHERE c.seq BETWEEN ? AND ? ORDER BY c.seq",
+                (first, last),
+            ).fetchall()
+        return [Change(*row) for row in rows]
+
+    def last_change_time(self) -> str | None:
+        with self._reader() as db:
+            if db is None:
+                return None
+            row = db.execute("SELECT time FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+            return None if row is None else str(row[0])
+
+    def sitemap_chunks(self, size: int) -> list[SitemapChunk]:
+        """Sitemaps of `size` resource ids each (so a resource stays in its sitemap);
+        those whose resources are all gone are left out."""
+        with self._reader() as db:
+            if db is None:
+                return []
+            rows = db.execute(
+                "SELECT (id - 1) / ? AS chunk, max(lastmod), count(*) FROM resources"
+                " WHERE live = 1 GROUP BY chunk ORDER BY chunk",
+                (size,),
+            ).fetchall()
+        return [SitemapChunk(int(chunk) + 1, lastmod, count) for chunk, lastmod, count in rows]
+
+    def sitemap_urls(self, number: int, size: int) -> list[tuple[str, str]] | None:
+        """(IRI, lastmod) of the live resources of sitemap `number`; None past the end."""
+        with self._reader() as db:
+            if db is None:
+                return None
+            top = db.execute("SELECT max(id) FROM resources").fetchone()[0] or 0
+            if number < 1 or (number - 1) * size >= top:
+                return None
+            rows = db.execute(
+                "SELECT iri, lastmod FROM resources WHERE id BETWEEN ? AND ? AND live = 1"
+                " ORDER BY id",
+                ((number - 1) * size + 1, number * size),
+            ).fetchall()
+        return [(str(iri), str(lastmod)) for iri, lastmod in rows]
+
+    def resources(self, *, live: bool = True) -> Iterator[tuple[str, str]]:
+        """(IRI, kind) of every live resource (or every tombstone), in id order."""
+        with self._reader() as db:
+            if db is None:
+                return
+            yield from db.execute(
+                "SELECT iri, kind FROM resources WHERE live = ? ORDER BY id", (int(live),)
+            )
+
+    def statistics(self) -> dict[str, dict[str, int]]:
+        """Statement counts over the live source-record graphs: `triples` (total),
+        `property` (per predicate), `class` (per class of the subject)."""
+        out: dict[str, dict[str, int]] = {"triples": {}, "property": {}, "class": {}}
+        with self._reader() as db:
+            if db is None:
+                return out
+            for kind, term, n in db.execute("SELECT kind, term, n FROM statistics"):
+                out.setdefault(kind, {})[term] = int(n)
+        return out
+
+    def search(self, match: str, limit: int, offset: int) -> tuple[int, list[SearchRow]]:
+        """Ranked matches of an FTS5 query (see publisher.harvest.search.fts_query)."""
+        with self._reader() as db:
+            if db is None:
+                return 0, []
+            deadline = time.monotonic() + SEARCH_SECONDS
+            db.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
+            try:
+                return self._search(db, match, limit, offset)
+            except sqlite3.OperationalError as error:
+                if "interrupted" in str(error):
+                    raise SearchTooBroad(match) from error
+                raise
+            finally:
+                db.set_progress_handler(None, 0)
+
+    def _search(
+        self, db: sqlite3.Connection, match: str, limit: int, offset: int
+    ) -> tuple[int, list[SearchRow]]:
+        total = int(db.execute(
+            "SELECT count(*) FROM search WHERE search MATCH ?", (match,)
+        ).fetchone()[0])  # fmt: skip
+        marks = (MARK_START, MARK_END)
+        rows = db.execute(
+            """SELECT r.iri, r.kind, m.title, m.abstract, m.authors, m.journal, m.subjects
+            FROM (SELECT rowid AS id, rank,
+                    highlight(search, 0, ?, ?) AS title,
+                    snippet(search, 1, ?, ?, '…', 40) AS abstract,
+                    snippet(search, 2, ?, ?, '…', 24) AS authors,
+                    highlight(search, 3, ?, ?) AS journal,
+                    snippet(search, 4, ?, ?, '…', 24) AS subjects
+                  FROM search WHERE search MATCH ? ORDER BY rank LIMIT ? OFFSET ?) m
+            JOIN resources r ON r.id = m.id ORDER BY m.rank""",
+            (*marks * len(SEARCH_COLUMNS), match, limit, offset),
+        ).fetchall()
+        return total, [SearchRow(*map(str, row)) for row in rows]
+
+
+def generated_at(triples: list[Triple], graph: str) -> str | None:
+    """The graph's prov:generatedAtTime, as written by the mapper."""
+    for triple in triples:
+        if (
+            triple.predicate == _GENERATED
+            and isinstance(triple.subject, NamedNode)
+            and triple.subject.value == graph
+            and isinstance(triple.object, Literal)
+        ):
+            return triple.object.value
+    return None
+
+
+def _digest(triples: list[Triple]) -> str:
+    """What the record says, apart from when it was ingested: blank-node labels and the
+    provenance timestamps are left out, lines sorted."""
+    lines = sorted(
+        " ".join("_:" if isinstance(t, BlankNode) else str(t) for t in triple)
+        for triple in triples
+        if triple.predicate not in _STAMPS
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _subjects(triples: list[Triple], graph: str, base: str) -> dict[str, str]:
+    """The record's resources (IRIs under the base, not the graph's own) and their kinds."""
+    kinds: dict[str, str] = {}
+    own = f"{base}graph/"
+    for triple in triples:
+        subject = triple.subject
+        if not isinstance(subject, NamedNode):
+            continue
+        iri = subject.value
+        if not iri.startswith(base) or iri == graph or iri.startswith(own):
+            continue
+        kind = kinds.setdefault(iri, OTHER)
+        if triple.predicate == RDF_TYPE and isinstance(triple.object, NamedNode):
+            found = KIND_BY_CLASS.get(triple.object.value)
+            if found and KIND_RANK[found] < KIND_RANK.get(kind, len(KIND_RANK)):
+                kinds[iri] = found
+    return kinds
+
+
+def _statistics(triples: list[Triple]) -> dict[str, dict[str, int]]:
+    types: dict[str, list[str]] = {}
+    for triple in triples:
+        if triple.predicate == RDF_TYPE and isinstance(triple.object, NamedNode):
+            types.setdefault(str(triple.subject), []).append(triple.object.value)
+    properties: Counter[str] = Counter()
+    classes: Counter[str] = Counter()
+    for triple in triples:
+        properties[triple.predicate.value] += 1
+        for cls in types.get(str(triple.subject), ()):
+            classes[cls] += 1
+    return {
+        "triples": {"": len(triples)},
+        "property": dict(properties),
+        "class": dict(classes),
+    }

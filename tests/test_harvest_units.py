@@ -1,0 +1,162 @@
+"""The side database, search queries and feed paging, without a server: what the HTTP
+tests cannot reach cheaply (50 001 resources, every query syntax, the union of sources)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import BASE, EXAMPLES, REPO
+from pyoxigraph import Literal, NamedNode, Triple
+
+from publisher.harvest import feed, sitemaps
+from publisher.harvest.recorder import Recorder
+from publisher.harvest.search import fts_query, highlight, search
+from publisher.harvest.sidecar import MARK_END, MARK_START, Document, Sidecar, sidecar_path
+from publisher.mapping.vocab import PROV, RDF_TYPE, XSD, schema
+from publisher.pipeline import Pipeline
+from publisher.store.oxigraph import OxigraphStore
+
+DATA = REPO / "tests" / "data" / "harvest"
+GENERATED = NamedNode(PROV + "generatedAtTime")
+
+
+def record_triples(graph: str, subjects: list[str], when: str, label: str = "x") -> list[Triple]:
+    triples = [
+        Triple(NamedNode(graph), GENERATED, Literal(when, datatype=NamedNode(XSD + "dateTime")))
+    ]
+    for iri in subjects:
+        triples.append(Triple(NamedNode(iri), RDF_TYPE, schema("Person")))
+        triples.append(Triple(NamedNode(iri), schema("name"), Literal(label)))
+    return triples
+
+
+def test_the_side_database_lives_beside_the_store_unless_configured(tmp_path: Path) -> None:
+    assert sidecar_path(tmp_path / "store") == tmp_path / "store.index.sqlite"
+    assert sidecar_path(tmp_path / "store", tmp_path / "x.db") == tmp_path / "x.db"
+
+
+def test_a_missing_side_database_reads_as_empty(tmp_path: Path) -> None:
+    reader = Sidecar(tmp_path / "absent.sqlite", read_only=True)
+    assert reader.change_count() == 0
+    assert reader.sitemap_chunks(50_000) == []
+    assert reader.search('"x"', 10, 0) == (0, [])
+    assert reader.resource_state(BASE + "article/x") is None
+    assert not (tmp_path / "absent.sqlite").exists()  # reading never creates it
+
+
+def test_sitemaps_hold_at_most_50000_urls(tmp_path: Path) -> None:
+    writer = Sidecar(tmp_path / "index.sqlite")
+    people = [f"{BASE}person/x/{n}" for n in range(50_001)]
+    writer.graph_stored(BASE + "graph/t/1", people[0], record_triples(BASE + "graph/t/1", people,
+                        "2024-01-02T03:04:05Z"), BASE)  # fmt: skip
+    writer.close()
+    reader = Sidecar(tmp_path / "index.sqlite", read_only=True)
+    chunks = reader.sitemap_chunks(sitemaps.MAX_URLS)
+    assert [(c.number, c.count) for c in chunks] == [(1, 50_000), (2, 1)]
+    first = reader.sitemap_urls(1, sitemaps.MAX_URLS)
+    assert first is not None and len(first) == 50_000
+    assert reader.sitemap_urls(2, sitemaps.MAX_URLS) == [(people[-1], "2024-01-02T03:04:05Z")]
+    assert reader.sitemap_urls(3, sitemaps.MAX_URLS) is None
+    document = ET.fromstring(sitemaps.urlset(first))
+    assert len(document) == 50_000
+    assert len(sitemaps.urlset(first)) < 50 * 1024 * 1024  # the protocol's other limit
+    index = ET.fromstring(sitemaps.sitemap_index(BASE, chunks))
+    assert len(index) == 2
+
+
+def test_change_types_follow_the_main_resource(tmp_path: Path) -> None:
+    writer = Sidecar(tmp_path / "index.sqlite")
+    article = BASE + "article/doi/10.1/a"
+    one, two = BASE + "graph/a/1", BASE + "graph/b/1"
+    first = writer.graph_stored(
+        one, article, record_triples(one, [article], "2024-01-01T00:00:00Z"), BASE
+    )
+    assert first is not None and first.type == "Create"
+    # The same data again (a re-ingest): only the timestamp differs, nothing is logged.
+    assert (
+        writer.graph_stored(
+            one, article, record_triples(one, [article], "2024-02-01T00:00:00Z"), BASE
+        )
+        is None
+    )
+    changed = writer.graph_stored(
+        one, article, record_triples(one, [article], "2024-03-01T00:00:00Z", "y"), BASE
+    )
+    assert changed is not None and changed.type == "Update"
+    # A second source of the same article: the article changes, it is not created.
+    second = writer.graph_stored(
+        two, article, record_triples(two, [article], "2024-04-01T00:00:00Z"), BASE
+    )
+    assert second is not None and second.type == "Update"
+    removed = writer.graph_removed(one)
+    assert removed is not None and removed.type == "Update"  # the other source remains
+    gone = writer.graph_removed(two)
+    assert gone is not None and gone.type == "Delete"
+    assert writer.graph_removed(two) is None
+    assert writer.resource_state(article) is False
+    back = writer.graph_stored(
+        one, article, record_triples(one, [article], "2024-05-01T00:00:00Z"), BASE
+    )
+    assert back is not None and back.type == "Create"
+    assert [c.seq for c in writer.changes(1, 100)] == [1, 2, 3, 4, 5, 6]  # gap-free
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("leukemia", '"leukemia"'),
+        ("CD-19 car-t", '"CD 19" AND "car t"'),
+        ('"acute lymphoblastic"', '"acute lymphoblastic"'),
+        ("leuk*", '"leuk"*'),
+        ("author:Gong title:therapy", 'authors : "Gong" AND title : "therapy"'),
+        ('journal:"new england"', 'journal : "new england"'),
+        ("http://x.org", '"http" AND "x org"'),
+        ('NEAR( OR "', '"NEAR" AND "OR"'),
+        ("", None),
+        ("*** ::", None),
+    ],
+)
+def test_user_input_becomes_a_safe_fts5_query(typed: str, expected: str | None) -> None:
+    assert fts_query(typed) == expected
+
+
+def test_highlighting_escapes_first_then_marks() -> None:
+    text = f'<b>{MARK_START}x&y{MARK_END}</b> "q"'
+    assert str(highlight(text)) == "&lt;b&gt;<mark>x&amp;y</mark>&lt;/b&gt; &#34;q&#34;"
+    # Record text cannot smuggle markers in: they are removed before indexing.
+    assert Document(title=f"a{MARK_START}b{MARK_END}").columns()[0] == "a b "
+
+
+def test_feed_pages_have_fixed_boundaries() -> None:
+    assert feed.page_range(1, 1000) == (1, 1000)
+    assert feed.page_range(3, 1000) == (2001, 3000)
+    assert feed.page_count(0, 1000) == 1
+    assert feed.page_count(999, 1000) == 1
+    assert feed.page_count(1000, 1000) == 2  # page 1 full, page 2 open (empty)
+    assert feed.page_count(1001, 1000) == 2
+
+
+def test_search_entries_are_the_union_of_an_articles_sources(tmp_path: Path) -> None:
+    store = OxigraphStore()
+    sidecar = Sidecar(tmp_path / "index.sqlite")
+    recorder = Recorder(sidecar, store, BASE)
+    pipeline = Pipeline(BASE, store, recorder=recorder)
+    melanoma = BASE + "article/doi/10.1056/nejmoa1203421"
+    for path in (EXAMPLES / "nejm_22663011_en.txt", DATA / "nejm_second_source.ris"):
+        outcomes = list(pipeline.run_file(path))
+        assert all(getattr(o, "accepted", True) for o in outcomes)
+    sidecar.commit()
+    found = search(sidecar, "pharmacovigilance", 1, BASE)
+    assert [h.iri for h in found.hits] == [melanoma]
+    assert "<mark>Pharmacovigilance</mark>" in str(found.hits[0].subjects)
+    assert recorder.removed(BASE + "graph/ris/doi/10.9999/unknown") is None
+    graph = next(g for g in sidecar.graphs_of(melanoma) if "/ris/" in g)
+    store.remove_graph(NamedNode(graph))
+    change = recorder.removed(graph)
+    assert change is not None and change.type == "Update"
+    assert search(sidecar, "pharmacovigilance", 1, BASE).total == 0
+    assert search(sidecar, "trametinib", 1, BASE).total == 1  # the catalogue page remains
+    sidecar.close()
