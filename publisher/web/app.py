@@ -94,7 +94,7 @@ def create_app(
     app.add_middleware(
         OpenCORS,
         methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
-        expose=[sparql.TRUNCATED_HEADER, sparql.MAX_ROWS_HEADER, "Location"],
+        expose=[sparql.TRUNCATED_HEADER, sparql.MAX_ROWS_HEADER, "Location", "ETag", "Link"],
         max_age=86400,
     )
     base = settings.base_uri
