@@ -437,3 +437,11 @@ def test_landing_page_has_a_search_box(published: Published) -> None:
     page = get(published, "/", accept="text/html").text
     assert re.search(r'<form[^>]*action="/search"', page)
     assert 'name="q"' in page
+
+
+def test_head_is_answered_like_get(published: Published) -> None:
+    for path in ("/.well-known/void", "/dataset", "/sitemap.xml", "/robots.txt", "/changes",
+                 "/changes/1", "/dumps/"):  # fmt: skip
+        head = httpx.head(published.server.url + path, timeout=30)
+        assert head.status_code == 200, path
+        assert head.content == b""

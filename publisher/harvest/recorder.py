@@ -20,11 +20,13 @@ from publisher.store.base import Store
 log = logging.getLogger(__name__)
 SEPARATOR = "; "
 
-# One query per indexed resource: every field search looks at, from the union of the
-# resource's sources (so a second source adds its subject headings to the same entry).
+# Every field search looks at, read from each of the resource's own source-record graphs
+# (so a second source adds its subject headings to the same entry). Always inside one
+# graph: a journal is stated again in every record of it, so the same patterns over the
+# union would meet it once per article of the journal (and join those copies).
 _DOCUMENT_QUERY = """
 PREFIX schema: <https://schema.org/>
-SELECT ?field ?value ?who WHERE {{
+SELECT ?field ?value ?who WHERE {{ GRAPH {g} {{
   {{ {r} schema:name ?value BIND("title" AS ?field) }}
   UNION {{ {r} schema:alternateName ?value BIND("title" AS ?field) }}
   UNION {{ {r} schema:abstract|schema:description ?value BIND("abstract" AS ?field) }}
@@ -35,7 +37,7 @@ SELECT ?field ?value ?who WHERE {{
   UNION {{ {r} schema:keywords ?value BIND("subjects" AS ?field) }}
   UNION {{ {r} schema:about|schema:healthCondition ?term . ?term schema:name ?value
           BIND("subjects" AS ?field) }}
-}}"""
+}} }}"""
 SEARCHABLE = {"article", "trial"}
 
 
@@ -68,14 +70,18 @@ class Recorder:
         return change
 
     def document(self, resource: str) -> Document:
-        result = self.store.query(_DOCUMENT_QUERY.format(r=NamedNode(resource), pub=self.pub))
-        assert isinstance(result, QuerySolutions)
+        """What search sees of a resource: the union of its source records' statements
+        (the graphs whose foaf:primaryTopic it is), each read on its own."""
         fields: dict[str, list[tuple[str, str]]] = {}
-        for row in result:
-            field, value, who = row["field"], row["value"], row["who"]
-            if isinstance(field, Literal) and isinstance(value, Literal):
-                order = who.value if isinstance(who, NamedNode) else ""
-                fields.setdefault(field.value, []).append((order, value.value))
+        for graph in self.sidecar.graphs_of(resource):
+            query = _DOCUMENT_QUERY.format(g=NamedNode(graph), r=NamedNode(resource), pub=self.pub)
+            result = self.store.query(query)
+            assert isinstance(result, QuerySolutions)
+            for row in result:
+                field, value, who = row["field"], row["value"], row["who"]
+                if isinstance(field, Literal) and isinstance(value, Literal):
+                    order = who.value if isinstance(who, NamedNode) else ""
+                    fields.setdefault(field.value, []).append((order, value.value))
         # Authors in their order (person/.../2 before person/.../10), others as found.
         authors = sorted(fields.get("authors", []), key=lambda item: _natural(item[0]))
         return Document(

@@ -40,6 +40,7 @@ JSON = "application/json"
 SHORT_CACHE = "public, max-age=60"
 LONG_CACHE = "public, max-age=86400"
 CHECKSUM_FILES = {SUMS: "text/plain; charset=utf-8", MANIFEST: JSON}
+GET_HEAD = ["GET", "HEAD"]
 
 
 class Harvest:
@@ -99,17 +100,25 @@ def add_routes(
     harvest = Harvest(settings, store)
     base = settings.base_uri
 
-    @app.get("/robots.txt", include_in_schema=False)
+    @app.api_route("/robots.txt", methods=GET_HEAD, include_in_schema=False)
     async def robots() -> Response:
         return PlainTextResponse(sitemaps.robots(base))
 
-    @app.get("/sitemap.xml", summary="Sitemap index: one child sitemap per 50 000 resources")
+    @app.api_route(
+        "/sitemap.xml",
+        methods=GET_HEAD,
+        summary="Sitemap index: one child sitemap per 50 000 resources",
+    )
     async def sitemap_index() -> Response:
         chunks = await run_in_threadpool(harvest.sitemap_chunks)
         body = sitemaps.sitemap_index(base, chunks)
         return Response(body, media_type=XML, headers={"Cache-Control": SHORT_CACHE})
 
-    @app.get("/sitemaps/{number:int}.xml", summary="A child sitemap: resources with lastmod")
+    @app.api_route(
+        "/sitemaps/{number:int}.xml",
+        methods=GET_HEAD,
+        summary="A child sitemap: resources with lastmod",
+    )
     async def sitemap(number: int) -> Response:
         urls = await run_in_threadpool(harvest.sidecar.sitemap_urls, number, settings.sitemap_size)
         if urls is None:
@@ -117,23 +126,31 @@ def add_routes(
         body = sitemaps.urlset(urls)
         return Response(body, media_type=XML, headers={"Cache-Control": SHORT_CACHE})
 
-    @app.get("/.well-known/void", summary="The dataset in VoID and DCAT (as /dataset)")
+    @app.api_route(
+        "/.well-known/void", methods=GET_HEAD, summary="The dataset in VoID and DCAT (as /dataset)"
+    )
     async def well_known_void(request: Request) -> Response:
         triples = await run_in_threadpool(harvest.dataset)
         response = await run_in_threadpool(represent, request, dataset_iri(base), triples)
         response.headers["Content-Location"] = "/dataset"
         return response
 
-    @app.get("/dataset", summary="The dataset: VoID, DCAT, statistics, validation summary")
+    @app.api_route(
+        "/dataset",
+        methods=GET_HEAD,
+        summary="The dataset: VoID, DCAT, statistics, validation summary",
+    )
     async def dataset(request: Request) -> Response:
         triples = await run_in_threadpool(harvest.dataset)
         return await run_in_threadpool(represent, request, dataset_iri(base), triples)
 
-    @app.get("/dumps", include_in_schema=False)
+    @app.api_route("/dumps", methods=GET_HEAD, include_in_schema=False)
     async def dumps_folder() -> Response:
         return RedirectResponse("/dumps/", status_code=301)
 
-    @app.get("/dumps/", summary="The data dumps, with sizes and SHA-256 checksums")
+    @app.api_route(
+        "/dumps/", methods=GET_HEAD, summary="The data dumps, with sizes and SHA-256 checksums"
+    )
     async def dumps_listing(request: Request) -> Response:
         files = await run_in_threadpool(harvest.dumps)
         wanted = request.query_params.get("format") or negotiate(
@@ -146,7 +163,7 @@ def add_routes(
         html = templates().get_template("dumps.html").render(files=files, base=base)
         return HTMLResponse(html, headers={"Vary": "Accept"})
 
-    @app.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="One dump (Range supported)")
+    @app.api_route("/dumps/{name}", methods=GET_HEAD, summary="One dump (Range supported)")
     async def dump(name: str) -> Response:
         folder = harvest.dumps_folder
         if name in CHECKSUM_FILES and (folder / name).is_file():
@@ -171,13 +188,19 @@ def add_routes(
             filename=found.name,
         )
 
-    @app.get("/changes", summary="Change feed: ActivityStreams 2.0 OrderedCollection")
+    @app.api_route(
+        "/changes", methods=GET_HEAD, summary="Change feed: ActivityStreams 2.0 OrderedCollection"
+    )
     async def changes(request: Request) -> Response:
         total = await run_in_threadpool(harvest.sidecar.change_count)
         document = feed.collection(base, total, settings.changes_page_size)
         return _activity_json(request, document, SHORT_CACHE)
 
-    @app.get("/changes/{number:int}", summary="One page of the change feed, newest last")
+    @app.api_route(
+        "/changes/{number:int}",
+        methods=GET_HEAD,
+        summary="One page of the change feed, newest last",
+    )
     async def changes_page(request: Request, number: int) -> Response:
         size = settings.changes_page_size
         total = await run_in_threadpool(harvest.sidecar.change_count)
@@ -189,7 +212,11 @@ def add_routes(
         document = feed.page(base, number, total, size, items)
         return _activity_json(request, document, LONG_CACHE if number < last else SHORT_CACHE)
 
-    @app.get("/search", summary="Full-text search over titles, abstracts, authors, journals")
+    @app.api_route(
+        "/search",
+        methods=GET_HEAD,
+        summary="Full-text search over titles, abstracts, authors, journals",
+    )
     async def search_page(request: Request, q: str = "", page: int = 1) -> Response:
         page = max(1, page)
         results = await run_in_threadpool(search, harvest.sidecar, q, page, base)
