@@ -7,6 +7,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from conftest import BASE, EXAMPLES, REPO, SEED
@@ -197,3 +198,23 @@ def test_recording_a_record_does_not_slow_down_with_the_size_of_its_journal(
     found = search(sidecar, "journal:frontiers", 1, BASE)
     assert found.total == 400
     sidecar.close()
+
+
+def test_ctrl_c_inside_a_record_leaves_none_of_it(tmp_path: Path) -> None:
+    writer = Sidecar(tmp_path / "index.sqlite")
+    first, second = BASE + "article/a", BASE + "article/b"
+    with writer.atomic():
+        writer.graph_stored(BASE + "graph/x/1", first, record_triples(BASE + "graph/x/1",
+                            [first], "2024-01-01T00:00:00Z"), BASE)  # fmt: skip
+    with (
+        mock.patch.object(Sidecar, "_log", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+        writer.atomic(),
+    ):
+        writer.graph_stored(BASE + "graph/x/2", second, record_triples(BASE + "graph/x/2",
+                            [second], "2024-01-02T00:00:00Z"), BASE)  # fmt: skip
+    writer.close()  # commits what is whole
+    reader = Sidecar(tmp_path / "index.sqlite", read_only=True)
+    assert reader.change_count() == 1
+    assert reader.resource_state(first) is True
+    assert reader.resource_state(second) is None

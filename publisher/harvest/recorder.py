@@ -55,18 +55,22 @@ class Recorder:
         if main is None:
             return []
         try:
-            change = self.sidecar.graph_stored(graph, main, triples, self.base_uri)
-            if change is not None and change.kind in SEARCHABLE:
-                self.sidecar.set_document(main, self.document(main))
+            with self.sidecar.atomic():
+                change = self.sidecar.graph_stored(graph, main, triples, self.base_uri)
+                if change is not None and change.kind in SEARCHABLE:
+                    self.sidecar.set_document(main, self.document(main))
+            self.sidecar.maybe_commit()
         except Exception as error:  # the record is published: say so, do not reject it
             log.exception("side database not updated for %s", graph)
             return [f"published, but the change log and search index were not updated: {error}"]
         return []
 
     def removed(self, graph: str) -> Change | None:
-        change = self.sidecar.graph_removed(graph)
-        if change is not None and change.type == "Update" and change.kind in SEARCHABLE:
-            self.sidecar.set_document(change.resource, self.document(change.resource))
+        with self.sidecar.atomic():
+            change = self.sidecar.graph_removed(graph)
+            if change is not None and change.type == "Update" and change.kind in SEARCHABLE:
+                self.sidecar.set_document(change.resource, self.document(change.resource))
+        self.sidecar.maybe_commit()
         return change
 
     def document(self, resource: str) -> Document:

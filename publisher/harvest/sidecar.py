@@ -236,10 +236,26 @@ class Sidecar:
             self._pending = 0
             self._last_commit = time.monotonic()
 
-    def _maybe_commit(self) -> None:
+    def maybe_commit(self) -> None:
         self._pending += 1
         if self._pending >= COMMIT_EVERY or time.monotonic() - self._last_commit >= COMMIT_SECONDS:
             self.commit()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One record's writes, all or none (Ctrl-C in the middle undoes the record's part);
+        committed in batches by `maybe_commit`, so a commit only ever holds whole records."""
+        db = self._db
+        if not db.in_transaction:
+            db.execute("BEGIN")
+        db.execute("SAVEPOINT record")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK TO record")
+            db.execute("RELEASE record")
+            raise
+        db.execute("RELEASE record")
 
     # --- writes ------------------------------------------------------------------------
 
@@ -297,7 +313,6 @@ class Sidecar:
         )
         self._count(stats, +1)
         change = self._log(when, "Update" if main_was_live else "Create", ids[main], graph_id)
-        self._maybe_commit()
         return change
 
     def graph_removed(self, graph: str, when: str | None = None) -> Change | None:
@@ -322,7 +337,6 @@ class Sidecar:
         db.execute("UPDATE graphs SET live = 0, modified = ? WHERE id = ?", (when, graph_id))
         alive = db.execute("SELECT live FROM resources WHERE id = ?", (main,)).fetchone()
         change = self._log(when, "Update" if alive and alive[0] else "Delete", main, graph_id)
-        self._maybe_commit()
         return change
 
     def set_document(self, resource: str, document: Document | None) -> None:
