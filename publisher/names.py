@@ -46,3 +46,15 @@ def split_inverted_name_list(text: str) -> tuple[list[Person], list[str]]:
 def _inverted_name(text: str) -> Person:
     family, _, given = _ROLE_SUFFIX.sub("", text).partition(",")
     return person_from_parts(family, given)
+
+
+def person_from_inverted(text: str) -> Person:
+    """One `Family, Given` name (MARC 100/700 $a, Dublin Core creator) -> Person.
+
+    Without a comma the name cannot be split safely ("Kyaw Thu Htun", "Aristotle"): it
+    is kept whole as the display name, with neither part set.
+    """
+    family, comma, given = _ROLE_SUFFIX.sub("", text).strip().partition(",")
+    if not comma:
+        return Person(name=" ".join(family.split()))
+    return person_from_parts(" ".join(family.split()), " ".join(given.split()))

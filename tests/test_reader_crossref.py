@@ -15,7 +15,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from conftest import REPO, SHARED, run_cli, shared_path
 
 from publisher.model import (
@@ -292,12 +291,6 @@ def test_ingest_work_list_end_to_end(tmp_path: Path) -> None:
     assert "1234" in result.stdout + result.stderr  # the page notice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mapper/shape mismatch: the mapper writes a Grant's award number as a literal "
-    "schema:identifier, and the identifier shape (sh:targetObjectsOf schema:identifier) "
-    "demands a PropertyValue with propertyID and value",
-)
 def test_ingest_trial_funder_fixture_end_to_end(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from conftest import REPO, SHARED, run_cli, shared_path
 
 from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record
@@ -124,8 +123,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(_sample())
     )
-    # The first record at least (see the xfail below for the second one).
-    assert "accepted: 1" in result.stdout or "accepted: 2" in result.stdout, result.stderr
+    assert "accepted: 2" in result.stdout, result.stderr
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(
@@ -143,11 +141,6 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
         opened.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mapper/shape mismatch: the second record's FU award numbers become a Grant with a "
-    "literal schema:identifier, which the identifier shape rejects",
-)
 def test_ingest_sample_accepts_every_record(tmp_path: Path) -> None:
     result = run_cli(
         "ingest",

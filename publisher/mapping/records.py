@@ -221,7 +221,11 @@ class RecordMapper:
         return node
 
     def _funding(self, out: _Triples, article: NamedNode, key: str, funding: list[Funding]) -> None:
-        """Funders as Organizations; each award number as a schema:Grant they gave."""
+        """Funders as Organizations; each award number as a schema:Grant they gave.
+
+        The award number is an identifier entry (propertyID "award") like every other
+        schema:identifier here, so a consumer reads all identifiers one way.
+        """
         for position, entry in enumerate(funding, 1):
             funder = NamedNode(self.minter.organization(key, "f", position))
             _organization(out, funder, entry.funder)
@@ -229,7 +233,7 @@ class RecordMapper:
             for award in entry.awards:
                 grant = BlankNode()
                 out.add(grant, RDF_TYPE, schema("Grant"))
-                out.add(grant, schema("identifier"), Literal(award))
+                out.add(grant, schema("identifier"), _property_value(out, "award", award))
                 out.add(grant, schema("funder"), funder)
                 out.add(article, schema("funding"), grant)
 

@@ -13,6 +13,11 @@ from publisher.readers.bibtex import BibtexReader
 from publisher.readers.clinicaltrials import ClinicalTrialsReader
 from publisher.readers.crossref import CrossrefReader
 from publisher.readers.csl_json import CslJsonReader
+from publisher.readers.marc_binary import MarcBinaryReader
+from publisher.readers.marc_json import MarcJsonReader
+from publisher.readers.marcxml import MarcXmlReader
+from publisher.readers.oai_pmh import OaiPmhReader
+from publisher.readers.pubmed import PubmedXmlReader
 from publisher.readers.ris import RisReader
 from publisher.readers.vufind_text import VufindTextReader
 from publisher.readers.wos import WosReader
@@ -21,12 +26,17 @@ READERS: dict[str, Reader] = {
     reader.name: reader
     for reader in (
         VufindTextReader(),
+        PubmedXmlReader(),
         ClinicalTrialsReader(),
         RisReader(),
         WosReader(),
         BibtexReader(),
         CslJsonReader(),
         CrossrefReader(),
+        MarcBinaryReader(),
+        MarcXmlReader(),
+        MarcJsonReader(),
+        OaiPmhReader(),
     )
 }
 AUTO = "auto"
