@@ -38,6 +38,15 @@ class Store(ABC):
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         """Atomically make `graph` hold exactly `triples` (a record is never half-written)."""
 
+    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
+        """Replace several records' graphs in as few writes as the store allows.
+
+        Each record stays whole (all its triples or none of them); stores that can write
+        a batch in one transaction or one request override this one-at-a-time default.
+        """
+        for graph, triples in graphs:
+            self.replace_graph(graph, triples)
+
     @abstractmethod
     def remove_graph(self, graph: NamedNode) -> None:
         """Delete a record's graph; absent graphs are not an error."""
