@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +44,44 @@ class Settings(BaseSettings):
     # `Authorization: Bearer <write_token>`.
     enable_updates: bool = False
     write_token: SecretStr | None = None
+
+    # A remote SPARQL 1.1 store instead of the embedded one (README, "Remote stores"):
+    # query and update URLs, optionally the Graph Store Protocol's, and credentials.
+    sparql_query: str | None = None
+    sparql_update: str | None = None
+    sparql_store: str | None = None
+    sparql_user: str | None = None
+    sparql_password: SecretStr | None = None
+    sparql_token: SecretStr | None = None  # bearer token, instead of user and password
+    sparql_auth: Literal["auto", "basic", "digest"] = "auto"
+    sparql_timeout: float = Field(default=60.0, gt=0)  # seconds per request (ingest, pages)
+    sparql_retries: int = Field(default=4, ge=0, le=20)  # on connection errors and 5xx
+    max_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # proxied /sparql answer
+    workers: int = Field(default=1, ge=1, le=64)  # web server processes (`serve --workers`)
+
+    @field_validator("sparql_query", "sparql_update", "sparql_store")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("http://", "https://")):
+            raise ValueError("SPARQL store URLs must be http(s) URLs")
+        return None if value is None else value.strip()
+
+    @model_validator(mode="after")
+    def _remote_store_complete(self) -> Settings:
+        if (self.sparql_query is None) != (self.sparql_update is None):
+            raise ValueError(
+                "a remote store needs both a query URL and an update URL"
+                " (--sparql-query and --sparql-update, or PUBLISHER_SPARQL_QUERY and"
+                " PUBLISHER_SPARQL_UPDATE)"
+            )
+        if self.sparql_token is not None and self.sparql_user is not None:
+            raise ValueError("give either a SPARQL user and password or a token, not both")
+        return self
+
+    @property
+    def remote(self) -> bool:
+        """Whether the store is a remote SPARQL store (else the embedded one at `store`)."""
+        return self.sparql_query is not None
 
     @field_validator("base_uri")
     @classmethod

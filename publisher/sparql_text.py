@@ -45,6 +45,16 @@ def has_keyword(query: str, word: str) -> bool:
     return bool(_keyword(word).search(code_only(query)))
 
 
+_FORM = re.compile(r"(?<![\w?$:-])(select|ask|construct|describe)(?![\w:-])", re.IGNORECASE)
+
+
+def query_form(query: str) -> str | None:
+    """"select", "ask", "construct" or "describe": the query's first such keyword (a
+    subquery's SELECT always comes after the form); None when there is none."""
+    found = _FORM.search(code_only(query))
+    return found.group(1).lower() if found else None
+
+
 def _codepoint(hex_digits: str) -> str:
     value = int(hex_digits, 16)
     return chr(value) if value <= 0x10FFFF else ""

@@ -31,6 +31,13 @@ class ReadOnlyStoreError(Exception):
     """A write was asked of a store that was opened read-only or cannot be written."""
 
 
+class StoreUnavailable(Exception):
+    """The store did not answer (connection refused, 5xx) however often it was asked.
+
+    Not a problem with one record: ingest stops on it, the web layer answers 503.
+    """
+
+
 class Store(ABC):
     """A set of named graphs, one per source record, queried as their union."""
 

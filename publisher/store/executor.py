@@ -54,7 +54,8 @@ FailureKind = Literal[
     "not_acceptable",  # no format the client accepts for this kind of result
     "service",  # a SERVICE call failed
     "timeout",  # ran past the time limit, and was stopped
-    "busy",  # no worker became free within the time limit
+    "busy",  # no worker became free within the time limit, or the store is down
+    "too_large",  # a remote store's answer ran past the byte limit
     "failed",  # anything else (the server's problem, not the client's)
 ]
 _HEADER = struct.Struct(">Q")
@@ -115,9 +116,15 @@ class QueryExecutor(ABC):
 
 
 def executor_for(
-    store: Store, *, workers: int, timeout: float, max_rows: int
+    store: Store, *, workers: int, timeout: float, max_rows: int, max_bytes: int = 1 << 26
 ) -> QueryExecutor:
-    """Worker processes for an on-disk store; a thread for an in-memory one."""
+    """Worker processes for an on-disk store; a thread for an in-memory one; for a
+    remote store, the query sent on to it (`max_bytes`: the largest answer read)."""
+    from publisher.store.proxy import ProxyExecutor
+    from publisher.store.remote import RemoteStore
+
+    if isinstance(store, RemoteStore):
+        return ProxyExecutor(store, timeout=timeout, max_rows=max_rows, max_bytes=max_bytes)
     if store.path is None:
         return InlineExecutor(store, max_rows=max_rows)
     return WorkerPool(store.path, workers=workers, timeout=timeout, max_rows=max_rows)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from publisher.config import Settings
 from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
 from publisher.resources import data_path
-from publisher.store.base import Store
+from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, executor_for
 from publisher.validation.summary import dataset_iri
 from publisher.web import (
@@ -71,6 +71,7 @@ def create_app(
         workers=settings.query_workers,
         timeout=settings.query_timeout,
         max_rows=settings.max_rows,
+        max_bytes=settings.max_answer_bytes,
     )
     endpoint = sparql.Endpoint(settings, store, executor)
 
@@ -107,6 +108,16 @@ def create_app(
     async def client_error(_: Request, error: ClientError) -> Response:
         return PlainTextResponse(
             error.message + "\n", status_code=error.status, headers=error.headers
+        )
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(_: Request, error: StoreUnavailable) -> Response:
+        # A remote store that stays down: the client may try again shortly.
+        log.error("%s", error)
+        return PlainTextResponse(
+            "the store is unavailable; try again shortly\n",
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

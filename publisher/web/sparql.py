@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from publisher.config import Settings
 from publisher.sparql_text import add_using, has_keyword, service_targets
-from publisher.store.base import Store
+from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, QueryFailed, QueryJob
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
@@ -58,6 +58,7 @@ FAILURE_STATUS = {
     "service": 502,
     "timeout": 503,
     "busy": 503,
+    "too_large": 400,
     "failed": 500,
 }
 
@@ -291,6 +292,8 @@ class Endpoint:
                 await run_in_threadpool(change)
             except SyntaxError as error:
                 raise ClientError(400, f"SPARQL syntax error: {error}") from error
+            except StoreUnavailable as error:
+                raise ClientError(503, str(error), {"Retry-After": "5"}) from error
             except (RuntimeError, ValueError) as error:
                 # pyoxigraph: CREATE of a graph that exists, DROP of one that does not, ...
                 raise ClientError(400, f"the update failed: {error}") from error
