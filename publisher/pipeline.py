@@ -27,7 +27,7 @@ from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
-from publisher.store.base import Store
+from publisher.store.base import Store, StoreUnavailable
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Violation
 
@@ -254,6 +254,8 @@ class Pipeline:
                     )
             elif checked.report is not None:
                 self.store.replace_graph(report_graph, _triples(checked.report))
+        except StoreUnavailable:
+            raise  # the store is down, not this record: stop (the command says so)
         except Exception as error:
             log.exception("store error on %s", outcome.source.describe())
             outcome.accepted = False

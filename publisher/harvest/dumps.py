@@ -22,16 +22,17 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import QueryTriples, RdfFormat, serialize
+from pyoxigraph import QueryTriples, RdfFormat, Triple, serialize
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import prefixes
+from publisher.store.remote import RemoteStore
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -60,23 +61,34 @@ class _Spec:
     title: str
     media_type: str
     counted: bool
-    write: Callable[[OxStore, Any, str], None]
+    write: Callable[[Source, Any, str], None]
 
 
-def _write_ntriples(store: OxStore, output: Any, base_uri: str) -> None:
+# A remote store streams the same: its union as one CONSTRUCT, its quads graph by graph.
+Source = OxStore | RemoteStore
+
+
+def _union(store: Source) -> Iterable[Triple]:
+    if isinstance(store, RemoteStore):
+        return store.union_triples()
     result = store.query(UNION, use_default_graph_as_union=True)
     assert isinstance(result, QueryTriples)
-    result.serialize(output, RdfFormat.N_TRIPLES)
+    return result
 
 
-def _write_nquads(store: OxStore, output: Any, base_uri: str) -> None:
-    store.dump(output, RdfFormat.N_QUADS)
+def _write_ntriples(store: Source, output: Any, base_uri: str) -> None:
+    serialize(_union(store), output, RdfFormat.N_TRIPLES)
 
 
-def _write_turtle(store: OxStore, output: Any, base_uri: str) -> None:
-    result = store.query(UNION, use_default_graph_as_union=True)
-    assert isinstance(result, QueryTriples)
-    serialize(result, output, RdfFormat.TURTLE, prefixes=prefixes(base_uri))
+def _write_nquads(store: Source, output: Any, base_uri: str) -> None:
+    if isinstance(store, RemoteStore):
+        serialize(store.quads(), output, RdfFormat.N_QUADS)
+    else:
+        store.dump(output, RdfFormat.N_QUADS)
+
+
+def _write_turtle(store: Source, output: Any, base_uri: str) -> None:
+    serialize(_union(store), output, RdfFormat.TURTLE, prefixes=prefixes(base_uri))
 
 
 SPECS = [
@@ -121,10 +133,15 @@ class _Lines:
         self.target.flush()
 
 
-def export(store_path: Path, base_uri: str, out_dir: Path) -> list[DumpFile]:
+def export(store_path: Path | RemoteStore, base_uri: str, out_dir: Path) -> list[DumpFile]:
     """Write every dump, SHA256SUMS and manifest.json into `out_dir` (files are replaced
-    only once complete: a download never sees half a dump)."""
-    store = OxStore.read_only(str(store_path))
+    only once complete: a download never sees half a dump). `store_path` is the embedded
+    store's folder, or a remote store."""
+    store: Source
+    if isinstance(store_path, RemoteStore):
+        store = store_path
+    else:
+        store = OxStore.read_only(str(store_path))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [_export_one(store, base_uri, out_dir, spec) for spec in SPECS]
     del store
@@ -132,7 +149,7 @@ def export(store_path: Path, base_uri: str, out_dir: Path) -> list[DumpFile]:
     return files
 
 
-def _export_one(store: OxStore, base_uri: str, out_dir: Path, spec: _Spec) -> DumpFile:
+def _export_one(store: Source, base_uri: str, out_dir: Path, spec: _Spec) -> DumpFile:
     final = out_dir / spec.name
     part = out_dir / (spec.name + ".part")
     with part.open("wb") as raw:

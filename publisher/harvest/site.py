@@ -29,7 +29,8 @@ from publisher.harvest.feed import page_count
 from publisher.harvest.sidecar import Sidecar, sidecar_path
 from publisher.mapping.vocab import ONTOLOGY_PATH
 from publisher.store.executor import InlineExecutor
-from publisher.store.oxigraph import OxigraphStore
+from publisher.store.factory import open_store
+from publisher.store.remote import RemoteStore
 
 # The representations written for every resource: Accept header -> file name.
 RESOURCE_FILES = {
@@ -98,10 +99,11 @@ def build(settings: Settings, out_dir: Path) -> SiteSummary:
 
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    export(settings.store, settings.base_uri, out_dir / "dumps")
-    settings = settings.model_copy(update={"dumps": out_dir / "dumps"})
-    store = OxigraphStore(settings.store, read_only=True)
+    store = open_store(settings, read_only=True)
     try:
+        export(store if isinstance(store, RemoteStore) else settings.store,
+               settings.base_uri, out_dir / "dumps")  # fmt: skip
+        settings = settings.model_copy(update={"dumps": out_dir / "dumps"})
         app = create_app(settings, store, InlineExecutor(store, max_rows=settings.max_rows))
         index = Sidecar(settings.index or sidecar_path(settings.store), read_only=True)
         return asyncio.run(_Builder(app, settings, index, out_dir).run())
