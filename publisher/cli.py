@@ -13,10 +13,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -35,7 +35,10 @@ from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
 from publisher.quarantine import Quarantine
 from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
+from publisher.store.base import Store, StoreUnavailable
+from publisher.store.factory import describe_store, open_store
 from publisher.store.oxigraph import OxigraphStore
+from publisher.store.remote import RemoteStore, RemoteStoreError
 from publisher.validation.summary import constraint_counts, format_counts, write_conformance
 
 app = typer.Typer(
@@ -45,6 +48,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 LOG_EVERY_SECONDS = 5.0
+T = TypeVar("T")
 # soft_wrap: report lines stay whole, so other programs can grep them.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -72,6 +76,76 @@ JobsOption = Annotated[
         help="Processes for mapping and validation [env: PUBLISHER_JOBS; default 1]",
     ),
 ]
+SparqlQueryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-query",
+        help="A remote SPARQL store's query URL, in place of --store"
+        " \\[env: PUBLISHER_SPARQL_QUERY]",
+    ),
+]
+SparqlUpdateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-update", help="Its SPARQL Update URL \\[env: PUBLISHER_SPARQL_UPDATE]"
+    ),
+]
+SparqlStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-store",
+        help="Its Graph Store Protocol URL (optional) \\[env: PUBLISHER_SPARQL_STORE]",
+    ),
+]
+SparqlUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-user",
+        help="User for HTTP Basic or Digest (as the store asks) \\[env: PUBLISHER_SPARQL_USER]",
+    ),
+]
+SparqlPasswordOption = Annotated[
+    str | None,
+    typer.Option("--sparql-password", help="Password \\[env: PUBLISHER_SPARQL_PASSWORD]"),
+]
+SparqlTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-token", help="Bearer token, instead of a user \\[env: PUBLISHER_SPARQL_TOKEN]"
+    ),
+]
+IndexOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        help="The side database (SQLite) \\[env: PUBLISHER_INDEX; default beside the store"
+        " folder, {store}.index.sqlite]",
+    ),
+]
+STORE_UNAVAILABLE = 3  # exit code: the store did not answer
+
+
+def _remote(
+    query: str | None,
+    update: str | None,
+    graph_store: str | None,
+    user: str | None,
+    password: str | None,
+    token: str | None,
+    index: Path | None,
+) -> dict[str, object]:
+    """The remote-store options as settings overrides (None: not given)."""
+    return {
+        "sparql_query": query,
+        "sparql_update": update,
+        "sparql_store": graph_store,
+        "sparql_user": user,
+        "sparql_password": password,
+        "sparql_token": token,
+        "index": index,
+    }
+
+
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Files or folders of records", exists=True)
 ]
@@ -111,6 +185,13 @@ def ingest(
             "default ./publisher-quarantine]"
         ),
     ] = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Validate records and publish the valid ones into the store.
 
@@ -118,9 +199,16 @@ def ingest(
     source files kept in the quarantine folder with the reasons (rejected.csv).
     """
     _check_format(format)
-    settings = _settings(store=store, base_uri=base_uri, jobs=jobs, quarantine=quarantine)
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        jobs=jobs,
+        quarantine=quarantine,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, index),
+    )  # fmt: skip
     with (
-        _open_store(settings.store) as opened,
+        _open_store(settings) as opened,
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
         pipeline = Pipeline(
@@ -212,6 +300,22 @@ def serve(
             " \\[env: PUBLISHER_ENABLE_UPDATES; default read-only]",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Web server processes; they share nothing, so any number can run"
+            " \\[env: PUBLISHER_WORKERS; default 1]",
+        ),
+    ] = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Serve the store: resource pages, content negotiation and /sparql."""
     settings = _settings(
@@ -226,9 +330,18 @@ def serve(
         max_update_bytes=max_update_bytes,
         service_allowlist=service_allow or None,
         enable_updates=enable_updates,
-    )
-    if not settings.store.is_dir():
+        workers=workers,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, index),
+    )  # fmt: skip
+    if not settings.remote and not settings.store.is_dir():
         err.print(f"[red]no store at {settings.store}[/red]: run `publisher ingest` first")
+        raise typer.Exit(2)
+    if settings.workers > 1 and settings.enable_updates and not settings.remote:
+        err.print(
+            "[red]--workers above 1 with --enable-updates needs a remote store[/red]: the"
+            " embedded store has one writer (serve it read-only, or from a SPARQL store)"
+        )
         raise typer.Exit(2)
     _serve(settings, _serving_store(settings, settings.store))
 
@@ -263,7 +376,7 @@ def _demo(settings: Settings, folder: Path) -> None:
     dumps = folder.with_name(folder.name + "-dumps")
     settings = settings.model_copy(update={"index": sidecar_path(folder), "dumps": dumps})
     with (
-        _open_store(folder) as opened,
+        _open_store(settings.model_copy(update={"store": folder})) as opened,
         harvesting(opened, folder, settings.base_uri, settings.index) as recorder,
     ):
         pipeline = Pipeline(settings.base_uri, opened, recorder=recorder)
@@ -331,7 +444,7 @@ def remove(
     settings = _settings(store=store, base_uri=base_uri)
     missing = 0
     with (
-        _open_store(settings.store) as opened,
+        _open_store(settings) as opened,
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
         known = {g.value for g in opened.graph_names()}
@@ -353,16 +466,29 @@ def export(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the dumps (created if missing)")],
     store: StoreOption = None,
     base_uri: BaseOption = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
 ) -> None:
     """Write the dataset as gzip-compressed N-Triples, N-Quads (with each record's
     provenance graph) and Turtle, with SHA256SUMS and manifest.json; `serve` lists and
     serves the folder given as PUBLISHER_DUMPS at /dumps/."""
-    settings = _settings(store=store, base_uri=base_uri)
-    if not settings.store.is_dir():
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, None),
+    )  # fmt: skip
+    if not settings.remote and not settings.store.is_dir():
         err.print(f"[red]no store at {settings.store}[/red]")
         raise typer.Exit(2)
     try:
-        files = export_dumps(settings.store, settings.base_uri, out_dir)
+        with _open_store(settings, read_only=True) as opened:
+            source = opened if isinstance(opened, RemoteStore) else settings.store
+            files = export_dumps(source, settings.base_uri, out_dir)
     except OSError as error:
         err.print(f"[red]cannot export:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
@@ -376,18 +502,30 @@ def build_site(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the site (created if missing)")],
     store: StoreOption = None,
     base_uri: BaseOption = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Write the whole publication as static files: a folder per resource (index.html,
     .ttl, .jsonld, .nt), sitemaps, VoID, change feed, dumps, ontology, and a sample
     nginx.conf doing the content negotiation."""
     from publisher.harvest.site import build
 
-    settings = _settings(store=store, base_uri=base_uri)
-    if not settings.store.is_dir():
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, index),
+    )  # fmt: skip
+    if not settings.remote and not settings.store.is_dir():
         err.print(f"[red]no store at {settings.store}[/red]")
         raise typer.Exit(2)
     try:
-        summary = build(settings, out_dir)
+        summary = _unless_store_down(lambda: build(settings, out_dir))
     except OSError as error:
         err.print(f"[red]cannot build the site:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
@@ -397,6 +535,64 @@ def build_site(
         f"site in {out_dir}: {summary.resources} resources, {summary.files} files,"
         f" {summary.gone} withdrawn (410 in nginx.conf)"
     )
+
+
+@app.command()
+def migrate(
+    source: Annotated[
+        str, typer.Option("--from", help="embedded:DIR or sparql:QUERY_URL (the copy's source)")
+    ],
+    target: Annotated[
+        str, typer.Option("--to", help="embedded:DIR or sparql:QUERY_URL (written)")
+    ],
+    base_uri: BaseOption = None,
+    sparql_update: Annotated[
+        str | None,
+        typer.Option(
+            "--sparql-update",
+            help="The SPARQL store's update URL [env: PUBLISHER_SPARQL_UPDATE; default its"
+            " query URL]",
+        ),
+    ] = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
+    batch: Annotated[int, typer.Option(min=1, help="Graphs per write request")] = 100,
+) -> None:
+    """Copy every named graph of a publication into another store, then check the
+    triple count of each graph on both sides (exit 1 on any difference). The side
+    database is not touched: the target serves with the same PUBLISHER_INDEX."""
+    from publisher.store.migrate import MigrationError, copy_graphs, parse_location
+
+    settings = _settings(
+        base_uri=base_uri,
+        **_remote(None, None, sparql_store, sparql_user, sparql_password, sparql_token, None),
+    )
+    try:
+        origin = parse_location(source, settings, sparql_update, read_only=True)
+        destination = parse_location(target, settings, sparql_update, read_only=False)
+    except (MigrationError, OSError) as error:
+        err.print(f"[red]cannot migrate:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    try:
+        report = _unless_store_down(lambda: copy_graphs(origin, destination, batch=batch))
+    except RemoteStoreError as error:
+        err.print(f"[red]the store refused:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    finally:
+        if isinstance(destination, OxigraphStore):
+            destination.flush()
+        origin.close()
+        destination.close()
+    out.print(f"copied {report.graphs} graphs, {report.triples} triples")
+    for graph, expected, found in report.mismatches:
+        err.print(
+            f"[red]count differs[/red] {escape(graph)}: {expected} in the source, {found} copied"
+        )
+    if report.mismatches:
+        raise typer.Exit(1)
+    out.print("verified: every graph holds as many triples as in the source")
 
 
 @app.command()
@@ -431,17 +627,42 @@ def embed(
 
 
 @contextmanager
-def _open_store(folder: Path) -> Iterator[OxigraphStore]:
+def _open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Store]:
+    """The configured store (embedded folder or remote SPARQL store), closed after.
+
+    A remote store that does not answer however often it is asked (StoreUnavailable),
+    here or while the command runs, ends the command with a clear error and exit 3.
+    """
+    where = describe_store(settings)
     try:
-        opened = OxigraphStore(folder)
+        opened = open_store(settings, read_only=read_only)
     except OSError as error:
-        err.print(f"[red]cannot open the store at {folder}:[/red] {escape(str(error))}")
+        err.print(f"[red]cannot open {escape(where)}:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
     try:
+        if isinstance(opened, RemoteStore):
+            opened.check_union_default()
         yield opened
-        opened.flush()
+        if isinstance(opened, OxigraphStore) and not read_only:
+            opened.flush()
+    except StoreUnavailable as error:
+        err.print(f"[red]the store is unavailable:[/red] {escape(str(error))}")
+        err.print("what was written before is whole records only; run the command again")
+        raise typer.Exit(STORE_UNAVAILABLE) from error
+    except RemoteStoreError as error:
+        err.print(f"[red]{escape(where)} refused:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
     finally:
         opened.close()
+
+
+def _unless_store_down(work: Callable[[], T]) -> T:
+    """Run `work`; a store that stays down ends the command with exit 3."""
+    try:
+        return work()
+    except StoreUnavailable as error:
+        err.print(f"[red]the store is unavailable:[/red] {escape(str(error))}")
+        raise typer.Exit(STORE_UNAVAILABLE) from error
 
 
 def _run(pipeline: Pipeline, paths: list[Path], quarantine: Quarantine | None = None) -> Summary:
@@ -524,9 +745,14 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _serving_store(settings: Settings, folder: Path) -> OxigraphStore:
+def _serving_store(settings: Settings, folder: Path) -> Store:
     """Read-only, unless updates are enabled: then read-write, and RocksDB's lock keeps
-    `publisher ingest` (and any other writer) out while the server runs."""
+    `publisher ingest` (and any other writer) out while the server runs. A remote store
+    is checked once: it answers, and its default graph is the union of ours."""
+    if settings.remote:
+        with _open_store(settings, read_only=True):
+            pass  # exits with a clear error when the store is down or misconfigured
+        return open_store(settings)
     try:
         return OxigraphStore(folder, read_only=not settings.enable_updates)
     except OSError as error:
@@ -535,13 +761,27 @@ def _serving_store(settings: Settings, folder: Path) -> OxigraphStore:
         raise typer.Exit(2) from error
 
 
-def _serve(settings: Settings, store: OxigraphStore) -> None:
+def _serve(settings: Settings, store: Store) -> None:
     import uvicorn
 
     from publisher.web.app import create_app
 
-    application = create_app(settings, store)
     out.print(f"serving {settings.base_uri} on http://{settings.host}:{settings.port}/")
+    if settings.workers > 1:
+        # Each worker process builds its own application and opens the store itself,
+        # from these settings handed over as PUBLISHER_* variables.
+        store.close()
+        os.environ.update(settings.environment())
+        uvicorn.run(
+            "publisher.web.asgi:create",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+        )
+        return
+    application = create_app(settings, store)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
 
 

@@ -125,6 +125,23 @@ class Settings(BaseSettings):
             )
         return self
 
+    def environment(self) -> dict[str, str]:
+        """These settings as PUBLISHER_* variables: how `serve --workers N` hands the
+        command line's settings to each worker process."""
+        variables: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, list):
+                value = ",".join(str(v) for v in value)
+            variables[f"PUBLISHER_{name.upper()}"] = str(value)
+        return variables
+
     def token(self) -> str | None:
         """The write token, when updates are enabled."""
         if not self.enable_updates or self.write_token is None:

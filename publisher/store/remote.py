@@ -68,7 +68,9 @@ AuthScheme = Literal["auto", "basic", "digest"]
 RESULTS_JSON = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 FORM = "application/x-www-form-urlencoded"
-BLANK_DEPTH = 3  # blank nodes followed from a described resource (the mapping nests two)
+# `(!<this>)+` is any path. Not `*`: Virtuoso leaves out the zero-length path, so the
+# first step is a branch of its own.
+_NO_PREDICATE = "urn:publisher:no-predicate"
 BATCH_BYTES = 4 * 1024 * 1024  # one update request holds whole records up to about this
 _SAFE_LABEL = re.compile(r"[^A-Za-z0-9_]")
 
@@ -275,20 +277,43 @@ class RemoteStore(Store):
         return self.describe_sources(resource).triples
 
     def describe_sources(self, resource: NamedNode) -> Description:
-        """What the embedded store's description holds, in one query: the resource's
-        triples, its blank nodes' (a few levels deep, one result so their labels agree),
-        and its neighbours' labels and links; then the graphs' times in a second."""
+        """What the embedded store's description holds: the resource's triples and its
+        blank nodes' (all levels: an author list is a chain of them), then its
+        neighbours' labels and links, then the graphs' times; three requests.
+
+        Blank node labels hold within one answer only, so the first request brings
+        every blank-node triple reachable in the resource's graphs, and the walk along
+        blank nodes alone (as the embedded store walks) is done here.
+        """
+        rows = self._quads(_describe_query(resource))
+        if not rows:
+            return Description([], frozenset(), None)
+        by_subject: dict[str, list[tuple[Triple, NamedNode]]] = {}
+        for triple, graph in rows:
+            by_subject.setdefault(str(triple.subject), []).append((triple, graph))
         seen: dict[str, Triple] = {}
         graphs: set[NamedNode] = set()
-        for row in self.select(_describe_query(resource)):
-            s, p, o, g = row["s"], row["p"], row["o"], row["g"]
-            if isinstance(s, NamedNode | BlankNode) and isinstance(p, NamedNode) and o is not None:
-                triple = Triple(s, p, o)
+        neighbours: dict[str, NamedNode] = {}
+        pending: list[str] = [str(resource)]
+        visited: set[str] = set()
+        while pending:
+            subject = pending.pop()
+            if subject in visited:
+                continue
+            visited.add(subject)
+            for triple, graph in by_subject.get(subject, []):
                 seen.setdefault(str(triple), triple)
-            if isinstance(g, NamedNode):
-                graphs.add(g)
-        if not seen:
-            return Description([], frozenset(), None)
+                graphs.add(graph)
+                obj = triple.object
+                if isinstance(obj, BlankNode):
+                    pending.append(str(obj))
+                elif isinstance(obj, NamedNode) and triple.predicate != RDF_TYPE:
+                    neighbours.setdefault(str(obj), obj)
+        linked = [n for key, n in neighbours.items() if key not in visited]
+        if linked:
+            for triple, graph in self._quads(_labels_query(linked)):
+                seen.setdefault(str(triple), triple)
+                graphs.add(graph)
         values = " ".join(str(g) for g in sorted(graphs, key=str))
         stamps = self.select(
             f"SELECT ?t WHERE {{ VALUES ?g {{ {values} }}"
@@ -296,6 +321,16 @@ class RemoteStore(Store):
         )
         times = [row["t"] for row in stamps if isinstance(row["t"], RdfLiteral)]
         return Description(list(seen.values()), frozenset(graphs), latest_time(times))
+
+    def _quads(self, query: str) -> list[tuple[Triple, NamedNode]]:
+        """The (?g ?s ?p ?o) rows of a SELECT, as triples and their graph."""
+        found: list[tuple[Triple, NamedNode]] = []
+        for row in self.select(query):
+            s, p, o, g = row["s"], row["p"], row["o"], row["g"]
+            usable = isinstance(s, NamedNode | BlankNode) and isinstance(p, NamedNode)
+            if usable and o is not None and isinstance(g, NamedNode):
+                found.append((Triple(s, p, o), g))
+        return found
 
     def union_triples(self) -> Iterator[Triple]:
         """Every triple of our graphs once (as the default graph shows them), streamed."""
@@ -318,15 +353,12 @@ class RemoteStore(Store):
         names = sorted(self.graph_names(), key=str)
         for start in range(0, len(names), chunk):
             values = " ".join(str(g) for g in names[start : start + chunk])
-            result = self.select(
+            query = (
                 f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
                 " ORDER BY ?g"
             )
-            for row in result:
-                s, p, o, g = row["s"], row["p"], row["o"], row["g"]
-                subject_ok = isinstance(s, NamedNode | BlankNode) and isinstance(p, NamedNode)
-                if subject_ok and o is not None and isinstance(g, NamedNode):
-                    yield Quad(s, p, o, g)
+            for triple, graph in self._quads(query):
+                yield Quad(triple.subject, triple.predicate, triple.object, graph)
 
     # --- Writes --------------------------------------------------------------------------
 
@@ -576,30 +608,21 @@ def _replace_operation(graph: NamedNode, triples: list[Triple], prefix: str) -> 
 
 
 def _describe_query(resource: NamedNode) -> str:
-    """One SELECT of (?g ?s ?p ?o): the resource's triples and its blank nodes', up to
-    BLANK_DEPTH levels, and its neighbours' label and link triples."""
+    """(?g ?s ?p ?o): the resource's own triples, and every blank-node triple reachable
+    from its blank objects within the same graph (a superset of what the walk keeps)."""
+    return f"""SELECT DISTINCT ?g ?s ?p ?o WHERE {{
+  {{ GRAPH ?g {{ {resource} ?p ?o }} BIND({resource} AS ?s) }}
+  UNION {{ GRAPH ?g {{ {resource} ?link ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+  UNION {{ GRAPH ?g {{ {resource} ?link ?start . FILTER(isBlank(?start))
+                       ?start (!<{_NO_PREDICATE}>)+ ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+}}"""
+
+
+def _labels_query(neighbours: list[NamedNode]) -> str:
+    """(?g ?s ?p ?o): the neighbours' label and link triples."""
+    values = " ".join(str(n) for n in neighbours)
     labels = ", ".join(str(p) for p in LABEL_PREDICATES)
-    branches: list[str] = []
-    for depth in range(BLANK_DEPTH + 1):
-        chain, end = _blank_chain(resource, depth)
-        branches.append(f"GRAPH ?g {{ {chain} {end} ?p ?o }} BIND({end} AS ?s)")
-        neighbour = (
-            f"GRAPH ?h {{ {chain} {end} ?link ?s FILTER(isIRI(?s) && ?link != {RDF_TYPE}"
-            f" && ?s != {resource}) }} GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }}"
-        )
-        branches.append(neighbour)
-    union = "\n  UNION ".join(f"{{ {b} }}" for b in branches)
-    return f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{\n  {union}\n}}"
-
-
-def _blank_chain(resource: NamedNode, depth: int) -> tuple[str, str]:
-    """A pattern from the resource through `depth` blank nodes, and the term it ends at."""
-    if depth == 0:
-        return "", str(resource)
-    parts = []
-    previous = str(resource)
-    for level in range(1, depth + 1):
-        node = f"?b{level}"
-        parts.append(f"{previous} ?l{level} {node} . FILTER(isBlank({node}))")
-        previous = node
-    return " ".join(parts), previous
+    return (
+        f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
+        f" GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }} }}"
+    )
