@@ -22,17 +22,17 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
 
 from publisher.harvest.recorder import Recorder
-from publisher.mapping.records import RecordMapper
+from publisher.mapping.records import MappedRecord, RecordMapper
 from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import Store, StoreUnavailable
 from publisher.validation.reports import report_triples
-from publisher.validation.shacl import ShaclValidator, Violation
+from publisher.validation.shacl import ShaclValidator, Validation, Violation
 
 log = logging.getLogger(__name__)
-BATCH = 32  # records per task sent to a worker process
+BATCH = 64  # records checked together (one task for a worker process) and stored together
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,10 @@ class Checked:
     triples: bytes | None = None
     report: bytes | None = None
 
+    def problems_free(self) -> bool:
+        """Not failed on the way to the store (a rejected record's report still is stored)."""
+        return self.triples is None or self.outcome.accepted
+
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given; folders walked in name order (hidden files skipped)."""
@@ -102,49 +106,110 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 class Checker:
-    """Map + validate, the CPU-heavy part; one per process, holding no store."""
+    """Map + validate, the CPU-heavy part; one per process, holding no store.
 
-    def __init__(self, base_uri: str) -> None:
+    `fast` False is the naive pipeline (pyshacl on every record), kept as the baseline
+    the benchmark measures against; results are the same either way.
+    """
+
+    def __init__(self, base_uri: str, *, fast: bool = True) -> None:
         self.mapper = RecordMapper(base_uri)
-        self.validator = ShaclValidator(base_uri)
+        self.validator = ShaclValidator(base_uri, fast=fast)
 
     def check(self, record: AnyRecord, key: str | None) -> Checked:
+        return self.check_batch([(record, key)])[0]
+
+    def check_batch(self, batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
+        """Map every record, then validate the mapped ones together (the compiled shapes
+        decide a whole batch at once; pyshacl sees only the records they cannot pass)."""
+        outcomes = [self._outcome(record) for record, _ in batch]
+        mapped: list[MappedRecord | None] = []
+        for (record, key), outcome in zip(batch, outcomes, strict=True):
+            try:
+                mapped.append(self.mapper.map(record, key))
+            except Exception as error:  # a bug must not cost the rest of the batch
+                mapped.append(None)
+                _internal_error(outcome, error)
+        done = [m for m in mapped if m is not None]
+        validations = iter(self._validate(done))
+        checked = []
+        for record_mapped, outcome in zip(mapped, outcomes, strict=True):
+            if record_mapped is None:
+                checked.append(Checked(outcome))
+                continue
+            result = next(validations)
+            checked.append(self._checked(record_mapped, outcome, result))
+        return checked
+
+    @staticmethod
+    def _outcome(record: AnyRecord) -> Outcome:
         title = record.display_title if isinstance(record, TrialRecord) else record.title
-        outcome = Outcome(record.source, title, False, warnings=_warnings(record))
+        return Outcome(record.source, title, False, warnings=_warnings(record))
+
+    def _validate(self, mapped: list[MappedRecord]) -> list[Validation | Exception]:
+        """Validation of the batch; when it fails as a whole, record by record, so that
+        an error stays with the one record that caused it."""
         try:
-            mapped = self.mapper.map(record, key)
+            return list(self.validator.validate_many([m.triples for m in mapped]))
+        except Exception:
+            results: list[Validation | Exception] = []
+            for one in mapped:
+                try:
+                    results.extend(self.validator.validate_many([one.triples]))
+                except Exception as error:
+                    results.append(error)
+            return results
+
+    def _checked(
+        self, mapped: MappedRecord, outcome: Outcome, result: Validation | Exception
+    ) -> Checked:
+        try:
+            if isinstance(result, Exception):
+                raise result
             outcome.article = mapped.article.value
-            violations, report = self.validator.validate_with_report(mapped.triples)
+            violations, report = result
             if violations:
+                assert report is not None
                 outcome.problems = [Problem.from_violation(v) for v in violations]
                 report_graph = f"{mapped.graph.value}/validation"
-                triples = report_triples(report, report_graph, record, self.mapper.pub)
+                triples = report_triples(report, report_graph, mapped.record, self.mapper.pub)
                 return Checked(outcome, mapped.graph.value, report=_nt(triples))
             stored = [*mapped.triples, *self.mapper.provenance(mapped)]
             outcome.accepted = True
             return Checked(outcome, mapped.graph.value, triples=_nt(stored))
         except Exception as error:  # a bug must not cost the rest of the batch
-            log.exception("internal error on %s", record.source.describe())
-            outcome.accepted = False
-            outcome.problems = [Problem(f"internal error while publishing: {error!r}")]
+            _internal_error(outcome, error)
             return Checked(outcome)
+
+
+def _internal_error(outcome: Outcome, error: Exception) -> None:
+    log.error("internal error on %s", outcome.source.describe(), exc_info=error)
+    outcome.accepted = False
+    outcome.problems = [Problem(f"internal error while publishing: {error!r}")]
 
 
 _worker: Checker | None = None
 
 
-def _start_worker(base_uri: str) -> None:
+def _start_worker(base_uri: str, fast: bool) -> None:
     global _worker
-    _worker = Checker(base_uri)
+    _worker = Checker(base_uri, fast=fast)
 
 
 def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
     assert _worker is not None
-    return [_worker.check(record, key) for record, key in batch]
+    return _worker.check_batch(batch)
+
+
+Pending = Future[list[Checked]] | list[Checked] | Outcome | ReadNotice
 
 
 class Pipeline:
-    """Publishes records into a store (or only checks them, when the store is None)."""
+    """Publishes records into a store (or only checks them, when the store is None).
+
+    Records go through in batches of `batch` (checked together, stored in one write);
+    `fast` False validates every record with pyshacl alone (the benchmark's baseline).
+    """
 
     def __init__(
         self,
@@ -153,16 +218,24 @@ class Pipeline:
         format_name: str = AUTO,
         jobs: int = 1,
         recorder: Recorder | None = None,
+        *,
+        fast: bool = True,
+        batch: int = BATCH,
     ) -> None:
         self.base_uri = base_uri
         # Change log, resource index and search index (publisher.harvest), when given.
         self.recorder = recorder
-        self.checker = Checker(base_uri)
+        self.fast = fast
+        self.checker = Checker(base_uri, fast=fast)
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
         self.format_name = format_name
         self.jobs = jobs
+        self.batch = max(1, batch)
         self._pool: ProcessPoolExecutor | None = None
+        # DOIs/PMIDs of records checked but not stored yet: a record sharing one must
+        # wait for them, or identity resolution would not see the article they publish.
+        self._in_flight: set[str] = set()
 
     def __enter__(self) -> Pipeline:
         return self
@@ -173,58 +246,66 @@ class Pipeline:
             self._pool = None
 
     def run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
-        """Outcomes of every record of the file, in order, plus notices about the file."""
-        items = read_file(path, self.format_name)
-        if self.jobs > 1:
-            yield from self._run_parallel(items)
-            return
-        for item in items:
-            if isinstance(item, ReadError | ReadNotice):
-                yield _unread(item)
-            else:
-                yield self._commit(self.checker.check(item, self._key(item)))
+        """Outcomes of every record of the file, in order, plus notices about the file.
 
-    def run_record(self, record: AnyRecord) -> Outcome:
-        return self._commit(self.checker.check(record, self._key(record)))
-
-    def _run_parallel(self, items: Iterator[ReadItem]) -> Iterator[Outcome | ReadNotice]:
-        """Batches of records out to worker processes, outcomes back in file order.
-
-        At most two batches per worker are in flight, so memory stays bounded however
-        large the file is.
+        With `jobs` > 1, batches go out to worker processes, at most two per worker in
+        flight, so memory stays bounded however large the file is.
         """
-        pool = self._executor()
-        pending: deque[Future[list[Checked]] | Outcome | ReadNotice] = deque()
-        for chunk in _chunks(items, BATCH):
+        pending: deque[Pending] = deque()
+        limit = 2 * self.jobs if self.jobs > 1 else 0
+        for chunk in _chunks(read_file(path, self.format_name), self.batch):
             batch: list[tuple[AnyRecord, str | None]] = []
             for item in chunk:
                 if isinstance(item, ReadError | ReadNotice):
-                    if batch:
-                        pending.append(pool.submit(_check_batch, batch))
-                        batch = []
+                    self._submit(batch, pending)
+                    batch = []
                     pending.append(_unread(item))
-                else:
-                    batch.append((item, self._key(item)))
-            if batch:
-                pending.append(pool.submit(_check_batch, batch))
-            while len(pending) > 2 * self.jobs:
+                    continue
+                if self._waits(item):
+                    self._submit(batch, pending)
+                    batch = []
+                    while pending:
+                        yield from self._drain(pending.popleft())
+                    self._in_flight.clear()
+                batch.append((item, self._key(item)))
+            self._submit(batch, pending)
+            while len(pending) > limit:
                 yield from self._drain(pending.popleft())
         while pending:
             yield from self._drain(pending.popleft())
+        self._in_flight.clear()
 
-    def _drain(
-        self, entry: Future[list[Checked]] | Outcome | ReadNotice
-    ) -> Iterator[Outcome | ReadNotice]:
+    def run_record(self, record: AnyRecord) -> Outcome:
+        return self._commit(self.checker.check_batch([(record, self._key(record))]))[0]
+
+    def _submit(self, batch: list[tuple[AnyRecord, str | None]], pending: deque[Pending]) -> None:
+        if not batch:
+            return
+        if self.jobs > 1:
+            pending.append(self._executor().submit(_check_batch, batch))
+        else:
+            pending.append(self.checker.check_batch(batch))
+
+    def _waits(self, item: AnyRecord) -> bool:
+        """Whether the record shares a DOI or PMID with one not stored yet (and notes its own)."""
+        if self.resolver is None or not isinstance(item, Record):
+            return False
+        names = {f"doi:{item.doi.lower()}" if item.doi else "", f"pmid:{item.pmid or ''}"}
+        names -= {"", "pmid:"}
+        collides = bool(names & self._in_flight)
+        self._in_flight |= names
+        return collides
+
+    def _drain(self, entry: Pending) -> Iterator[Outcome | ReadNotice]:
         if isinstance(entry, Outcome | ReadNotice):
             yield entry
             return
-        for checked in entry.result():
-            yield self._commit(checked)
+        yield from self._commit(entry if isinstance(entry, list) else entry.result())
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.jobs, initializer=_start_worker, initargs=(self.base_uri,)
+                self.jobs, initializer=_start_worker, initargs=(self.base_uri, self.fast)
             )
         return self._pool
 
@@ -233,34 +314,79 @@ class Pipeline:
             return self.resolver.key_for(record)
         return None
 
-    def _commit(self, checked: Checked) -> Outcome:
-        """Store an accepted record (replacing its graph) or a rejected record's report."""
-        outcome = checked.outcome
-        if self.store is None or checked.graph is None:
-            return outcome
-        graph = NamedNode(checked.graph)
-        report_graph = NamedNode(f"{checked.graph}/validation")
-        try:
+    def _commit(self, batch: list[Checked]) -> list[Outcome]:
+        """Store the batch's accepted records (replacing their graphs) and the rejected
+        records' reports, in one write when the store can; each record stays whole."""
+        outcomes = [checked.outcome for checked in batch]
+        if self.store is None:
+            return outcomes
+        writes: list[tuple[Checked, NamedNode, list[Triple]]] = []
+        for checked in batch:
+            if checked.graph is None:
+                continue
             if checked.triples is not None:
                 triples = _triples(checked.triples)
-                article = NamedNode(outcome.article) if outcome.article else None
-                if article is not None:
-                    outcome.warnings.extend(disagreements(self.store, article, graph, triples))
-                self.store.replace_graph(graph, triples)
-                self.store.remove_graph(report_graph)
-                if self.recorder is not None:
-                    outcome.warnings.extend(
-                        self.recorder.stored(graph.value, outcome.article, triples)
-                    )
+                self._disagreements(checked.outcome, NamedNode(checked.graph), triples)
+                writes.append((checked, NamedNode(checked.graph), triples))
             elif checked.report is not None:
-                self.store.replace_graph(report_graph, _triples(checked.report))
+                report = NamedNode(f"{checked.graph}/validation")
+                writes.append((checked, report, _triples(checked.report)))
+        self._write(writes)
+        for checked, graph, triples in writes:
+            if checked.triples is not None and checked.outcome.accepted:
+                self._stored(checked.outcome, graph, triples)
+        return outcomes
+
+    def _disagreements(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
+        if outcome.article is None or self.store is None:
+            return
+        try:
+            found = disagreements(self.store, NamedNode(outcome.article), graph, triples)
         except StoreUnavailable:
-            raise  # the store is down, not this record: stop (the command says so)
+            raise
         except Exception as error:
-            log.exception("store error on %s", outcome.source.describe())
-            outcome.accepted = False
-            outcome.problems.append(Problem(f"could not store the record: {error}"))
-        return outcome
+            _store_error(outcome, error)
+            return
+        outcome.warnings.extend(found)
+
+    def _write(self, writes: list[tuple[Checked, NamedNode, list[Triple]]]) -> None:
+        """One batched write; if it fails, record by record, to say which record failed."""
+        assert self.store is not None
+        todo = [(g, t) for checked, g, t in writes if checked.problems_free()]
+        try:
+            self.store.replace_graphs(todo)
+            return
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.warning("batched write failed; storing the batch record by record")
+        for checked, graph, triples in writes:
+            if not checked.problems_free():
+                continue
+            try:
+                self.store.replace_graph(graph, triples)
+            except StoreUnavailable:
+                raise
+            except Exception as error:
+                _store_error(checked.outcome, error)
+
+    def _stored(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
+        """After an accepted record is stored: drop its old report, tell the side database."""
+        assert self.store is not None
+        try:
+            self.store.remove_graph(NamedNode(f"{graph.value}/validation"))
+            if self.recorder is not None:
+                outcome.warnings.extend(self.recorder.stored(graph.value, outcome.article, triples))
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            _store_error(outcome, error)
+
+
+def _store_error(outcome: Outcome, error: Exception) -> None:
+    log.error("store error on %s", outcome.source.describe(), exc_info=error)
+    outcome.accepted = False
+    outcome.problems.append(Problem(f"could not store the record: {error}"))
 
 
 def _unread(item: ReadError | ReadNotice) -> Outcome | ReadNotice:

@@ -44,8 +44,29 @@ class OxigraphStore(Store):
             f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{data} }} }}"
         )
 
+    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
+        """Graphs not held yet are added together in one transaction (`extend`), far
+        cheaper than one SPARQL update each; a graph already held is replaced by
+        `replace_graph`, so that readers never see a record half old, half new."""
+        fresh: list[Quad] = []
+        named: set[NamedNode] = set()
+        for graph, triples in graphs:
+            if graph in named or self._store.contains_named_graph(graph):
+                self._extend(fresh)
+                fresh = []
+                self.replace_graph(graph, triples)
+            else:
+                fresh.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            named.add(graph)
+        self._extend(fresh)
+
+    def _extend(self, quads: list[Quad]) -> None:
+        if quads:
+            self._store.extend(quads)
+
     def remove_graph(self, graph: NamedNode) -> None:
-        self._store.update(f"DROP SILENT GRAPH {graph}")
+        if self._store.contains_named_graph(graph):  # a read: no write when absent
+            self._store.update(f"DROP SILENT GRAPH {graph}")
 
     def graph_names(self) -> list[NamedNode]:
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]

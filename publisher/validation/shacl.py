@@ -6,7 +6,8 @@ missing triple when another record happens to supply it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -23,6 +24,9 @@ from rdflib.term import Node
 
 from publisher.mapping.vocab import SH, XSD, prefixes
 from publisher.resources import data_path
+from publisher.validation.fast import CompiledShapes, Unsupported
+
+log = logging.getLogger(__name__)
 
 SHACL = Namespace(SH)
 _XSD_STRING = XSD + "string"
@@ -40,12 +44,27 @@ class Violation:
     severity: str = "Violation"
 
 
+# A record's violations, and pyshacl's report when it has any (None: it conforms).
+Validation = tuple[list["Violation"], Graph | None]
+
+
 @cache
 def shapes_graph(base_uri: str) -> Graph:
     """The shapes, with our vocabulary's relative namespace resolved against the base URI."""
     graph = Graph()
     graph.parse(data_path("shapes", "publisher.ttl"), format="turtle", publicID=base_uri)
     return graph
+
+
+@cache
+def compiled_shapes(base_uri: str) -> CompiledShapes | None:
+    """The shapes compiled for the fast path, or None (pyshacl for every record) when
+    they use something the compiler does not handle."""
+    try:
+        return CompiledShapes(shapes_graph(base_uri))
+    except Unsupported as reason:
+        log.warning("fast validation off, pyshacl validates every record: %s", reason)
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -115,9 +134,22 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 class ShaclValidator:
     """Validates record graphs against the project's shapes (loaded once)."""
 
-    def __init__(self, base_uri: str) -> None:
+    def __init__(self, base_uri: str, *, fast: bool = True) -> None:
         self.shapes = shapes_graph(base_uri)
         self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
+        self.compiled = compiled_shapes(base_uri) if fast else None
+
+    def validate_many(self, records: Sequence[Sequence[Triple]]) -> list[Validation]:
+        """`validate_with_report` for a batch: the compiled shapes pass the records that
+        surely conform (no report), pyshacl validates the others as it always did."""
+        if self.compiled is None:
+            verdicts = [False] * len(records)
+        else:
+            verdicts = self.compiled.conforming(records)
+        return [
+            ([], None) if conforms else self.validate_with_report(triples)
+            for triples, conforms in zip(records, verdicts, strict=True)
+        ]
 
     def validate(self, triples: Iterable[Triple]) -> list[Violation]:
         return self.validate_with_report(triples)[0]
