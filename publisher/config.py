@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from publisher.web.federation import network_entry
+
 DEFAULT_BASE_URI = "http://127.0.0.1:8000/"
 
 
@@ -38,7 +40,8 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=10_000, ge=1)  # SELECT rows / CONSTRUCT triples per answer
     max_query_bytes: int = Field(default=256 * 1024, ge=1024)
     max_update_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # updates, GSP uploads
-    # SERVICE endpoints a query may call; empty: SERVICE is refused. Comma/space-separated.
+    # SERVICE endpoints a query may call; empty: SERVICE is refused. Comma/space-separated;
+    # addresses or networks (127.0.0.1, 10.0.0.0/8) let listed names resolve inside them.
     service_allowlist: Annotated[list[str], NoDecode] = []
     # SPARQL Update and the Graph Store Protocol: off unless enabled, and then only with
     # `Authorization: Bearer <write_token>`.
@@ -110,9 +113,14 @@ class Settings(BaseSettings):
     @field_validator("service_allowlist")
     @classmethod
     def _absolute_iris(cls, value: list[str]) -> list[str]:
+        # An address or network (CIDR) opens it to the endpoints listed by name
+        # (publisher.web.federation): loopback and private addresses are refused otherwise.
         for iri in value:
-            if not iri.startswith(("http://", "https://")):
-                raise ValueError(f"SERVICE allow-list entries must be http(s) IRIs, got {iri!r}")
+            if not iri.startswith(("http://", "https://")) and network_entry(iri) is None:
+                raise ValueError(
+                    "SERVICE allow-list entries must be http(s) IRIs, or addresses or"
+                    f" networks such as 10.0.0.0/8, got {iri!r}"
+                )
         return value
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -67,10 +69,12 @@ def start_server(
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     port: int | None = None,
+    stdout: int | IO[bytes] = subprocess.DEVNULL,
 ) -> tuple[subprocess.Popen[bytes], LiveServer]:
     """`publisher serve` as a real uvicorn process on a free loopback port.
 
-    `extra_args` are more `serve` options, `env` more environment variables (PUBLISHER_*).
+    `extra_args` are more `serve` options, `env` more environment variables (PUBLISHER_*);
+    `stdout` where uvicorn's access log goes (errors are on the process's stderr pipe).
     """
     port = port or free_port()
     process = subprocess.Popen(
@@ -89,7 +93,7 @@ def start_server(
             str(port),
             *extra_args,
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
@@ -117,6 +121,48 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def debian_tool(binary: Path, package: str) -> Path:
+    """A program from a Debian package, installed now (apt-get, as root) when absent, as
+    CI's fresh machine needs; skips the test, saying why, only when that fails."""
+    if binary.exists():
+        return binary
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip(f"{binary} is missing and cannot be installed here (apt-get as root)")
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        if result.returncode != 0:
+            pytest.skip(f"`{' '.join(command)}` failed: {result.stderr.strip()[-300:]}")
+    if not binary.exists():
+        pytest.skip(f"{package} installed, but there is no {binary}")
+    return binary
+
+
+CHROMIUM_PATH = Path(os.environ.get("PUBLISHER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium (PUBLISHER_CHROMIUM to use another), installed when absent."""
+    if "PUBLISHER_CHROMIUM" in os.environ and not CHROMIUM_PATH.exists():
+        pytest.skip(f"PUBLISHER_CHROMIUM names no file: {CHROMIUM_PATH}")
+    return debian_tool(CHROMIUM_PATH, "chromium")
 
 
 @pytest.fixture(scope="session")

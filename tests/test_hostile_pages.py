@@ -5,14 +5,15 @@ Ingested through the real command line from a catalogue page, served by a real s
 and checked twice: in the raw HTML (escaped everywhere, the JSON-LD block has no `<`),
 and in headless Chromium (Debian's /usr/bin/chromium through Playwright), where the
 record's scripts must not run (no dialog, no global flag, no request for its image) and
-its text must show as text. The browser part skips, saying why, where Chromium or
-Playwright is missing; nothing is ever downloaded.
+its text must show as text: the resource pages with their JSON-LD, the listings, the
+search page (the record's hits, and a query that is itself markup), and the query
+page's YASGUI results table. Chromium is installed by the conftest fixture when missing
+(Debian's package, as root); the browser part skips, saying why, only if that fails.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,17 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BASE, SEED, SEED_DOI, SEED_IRI, LiveServer, run_cli, start_server, stop_server
+from conftest import (
+    BASE,
+    CHROMIUM_ARGS,
+    SEED,
+    SEED_DOI,
+    SEED_IRI,
+    LiveServer,
+    run_cli,
+    start_server,
+    stop_server,
+)
 from rdflib import Graph, Literal, Namespace, URIRef
 from test_http_resources import BROWSER, jsonld_blocks, parse_html
 
@@ -35,16 +46,6 @@ HOSTILE_AUTHORS = (
     "Gong <!-- x, Qiang --><script>window.__pwned=1</script>,"
 )
 PERSON = f"{BASE}person/doi/{SEED_DOI}/"
-CHROMIUM = Path(os.environ.get("PUBLISHER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SNIPPET = re.compile(r'<script type="application/ld\+json">\n(\{.*\n\})\n</script>\n', re.S)
 
 
@@ -98,7 +99,11 @@ PAGES = {
     "articles": ("/articles", 1),
     "people": ("/people", 1),
     "landing": ("/", 0),
+    "search": ("/search?q=Case%20Report", 0),
+    # The query itself is markup: reflected in the form and the title, escaped.
+    "search for markup": ("/search?q=%3C%2Fscript%3E%3Cscript%3Ealert(%27q%27)%3C%2Fscript%3E", 0),
 }
+SHOWS_TITLE = ("article", "articles", "landing", "search")
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -113,7 +118,7 @@ def test_record_text_is_escaped_in_the_html(
     assert len(page.find_all("script")) == scripts
     assert page.find_all("b") == [] and page.find_all("img") == []
     shown = page.one("main").text()
-    if name in ("article", "articles", "landing"):
+    if name in SHOWS_TITLE:
         assert HOSTILE_TITLE in shown
     if name in ("article", "author 1", "people"):
         assert names[0] in shown
@@ -149,17 +154,14 @@ def test_the_embed_snippet_escapes_too(hostile: LiveServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"no Chromium at {CHROMIUM} (install Debian's `chromium` package, or point "
-            "PUBLISHER_CHROMIUM at a Chromium binary)"
-        )
+def browser(chromium_path: Path) -> Iterator[Any]:
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
     )
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -218,7 +220,7 @@ def test_no_record_script_runs_in_chromium(
             json.loads(text)
         assert page.locator("main b, main img, main script").count() == 0
         shown = page.inner_text("main")
-        if name in ("article", "articles", "landing"):
+        if name in SHOWS_TITLE:
             assert HOSTILE_TITLE in shown
         if name in ("article", "author 1", "people"):
             assert names[0] in shown
@@ -252,5 +254,36 @@ def test_the_embed_snippet_runs_nothing_in_a_host_page(browser: Any, hostile: Li
         assert document["@id"] == SEED_IRI
         assert document["name"] == HOSTILE_TITLE
         assert page.inner_text("body") == "Our catalogue"
+    finally:
+        watched.close()
+
+
+def test_yasgui_results_show_record_markup_as_text(
+    browser: Any, hostile: LiveServer, names: list[str]
+) -> None:
+    """The query page runs a query over the hostile record; YASGUI's results table shows
+    the title and author names as text, and runs none of their scripts."""
+    watched = Watched(browser, hostile.url)
+    query = (
+        "PREFIX schema: <https://schema.org/>\n"
+        "SELECT ?title ?name WHERE { ?a a schema:ScholarlyArticle ; schema:name ?title ;"
+        " schema:author ?p . ?p schema:name ?name } ORDER BY ?name"
+    )
+    try:
+        page = watched.page
+        page.goto(hostile.url + "/sparql")
+        page.wait_for_function("window.queryUI !== undefined", timeout=15_000)
+        page.evaluate("query => { window.queryUI.yasgui.getTab().setQuery(query); }", query)
+        page.click(".tabPanel.active .yasqe_queryButton")
+        page.wait_for_selector(".tabPanel.active .yasr_results table tbody tr", timeout=15_000)
+        page.wait_for_timeout(300)  # an onerror handler would have fired by now
+        assert watched.dialogs == []
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert not [url for url in watched.requests if url.rstrip("/").endswith("/x")]
+        table = page.locator(".tabPanel.active .yasr_results table tbody")
+        assert table.locator("b, img, script, iframe").count() == 0
+        shown = table.inner_text()
+        assert HOSTILE_TITLE in shown
+        assert names[0] in shown and names[1] in shown
     finally:
         watched.close()

@@ -3,12 +3,11 @@
 Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against a real
 server on the example store. Every request the page makes is recorded, and anything
 that is not our server fails the test (and is aborted, so nothing leaves the machine).
-Skips, saying why, where Chromium or Playwright is missing.
+Chromium is installed by the fixture when missing; skips, saying why, only if that fails.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,33 +16,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SEED_DOI, LiveServer, start_server, stop_server
+from conftest import CHROMIUM_ARGS, SEED_DOI, LiveServer, start_server, stop_server
 
 from publisher.web import queryui
 
-CHROMIUM = Path(os.environ.get("PUBLISHER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEED_TITLE = (
     "Successful Treatment of Refractory and Relapsed CNS Acute Lymphoblastic Leukemia "
     "With CD-19 CAR-T Immunotherapy: A Case Report"
 )
 ACTIVE = ".tabPanel.active"
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM} (install Debian's `chromium` package, or point "
-        "PUBLISHER_CHROMIUM at a Chromium binary): the browser test of the query page is "
-        "skipped",
-        allow_module_level=True,
-    )
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
 )
@@ -69,9 +51,10 @@ class Traffic:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(chromium_path: Path) -> Iterator[Any]:
+    """Chromium (conftest installs Debian's when it is missing)."""
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

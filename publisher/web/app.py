@@ -31,6 +31,7 @@ from publisher.web import (
     listings,
     queryui,
     resolve,
+    security,
     service_description,
     sparql,
 )
@@ -98,6 +99,8 @@ def create_app(
         expose=[sparql.TRUNCATED_HEADER, sparql.MAX_ROWS_HEADER, "Location", "ETag", "Link"],
         max_age=86400,
     )
+    # nosniff and Referrer-Policy on every answer, a Content-Security-Policy on pages.
+    app.add_middleware(security.SecurityHeaders)
     base = settings.base_uri
     views = ViewBuilder(base, store)
     ontology = _load_ontology(base)
@@ -124,7 +127,9 @@ def create_app(
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("error serving %s", request.url.path)
         return PlainTextResponse(
-            "internal error; the server log has the details\n", status_code=500
+            "internal error; the server log has the details\n",
+            status_code=500,
+            headers=security.EVERY_ANSWER,
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -28,6 +28,7 @@ from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, QueryFailed, QueryJob
 from publisher.web.conneg import negotiate
 from publisher.web.errors import ClientError
+from publisher.web.federation import refused_address
 from publisher.web.formats import (
     GRAPH_ACCEPT_ALIASES,
     GRAPH_FORMATS,
@@ -197,7 +198,7 @@ class Endpoint:
                 f"the query is over {self.settings.max_query_bytes} bytes"
                 " (PUBLISHER_MAX_QUERY_BYTES)",
             )
-        self.check_service(query.query)
+        await self.check_service(query.query)
         results, results_refusal = _choose(
             query, results_format, RESULTS_FORMATS, RESULTS_ACCEPT_ALIASES
         )
@@ -228,8 +229,10 @@ class Endpoint:
             headers[MAX_ROWS_HEADER] = str(self.executor.max_rows)
         return Response(answer.body, media_type=content_type(answer.media_type), headers=headers)
 
-    def check_service(self, text: str) -> None:
-        """SERVICE is refused, except for the endpoints of the allow-list."""
+    async def check_service(self, text: str) -> None:
+        """SERVICE is refused, except for the endpoints of the allow-list whose host
+        resolves to public addresses or to addresses the allow-list names
+        (`publisher.web.federation`)."""
         if not has_keyword(text, "service"):
             return
         allowed = self.settings.service_allowlist
@@ -254,6 +257,9 @@ class Endpoint:
                     f"SERVICE <{target}> is not allowed: this endpoint calls only the endpoints"
                     " in its allow-list (PUBLISHER_SERVICE_ALLOWLIST)",
                 )
+            refusal = await refused_address(target, allowed)
+            if refusal is not None:
+                raise ClientError(400, refusal)
 
     async def update(self, update: UpdateRequest) -> Response:
         text = update.update
@@ -269,7 +275,7 @@ class Endpoint:
                 "LOAD is not supported (the server fetches no URLs): send the data with the"
                 " Graph Store Protocol (/rdf-graphs/service) or INSERT DATA",
             )
-        self.check_service(text)
+        await self.check_service(text)
         if update.using_graphs or update.using_named_graphs:
             if has_keyword(text, "using") or has_keyword(text, "with"):
                 raise ClientError(
