@@ -51,7 +51,7 @@ from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE
-from publisher.sparql_text import query_form
+from publisher.sparql_text import has_keyword, query_form
 from publisher.store.base import (
     PROV_GENERATED_AT,
     Description,
@@ -155,6 +155,8 @@ class RemoteStore(Store):
         self._retries = config.retries
         self._timeout: float = config.timeout
         self._max_bytes: int | None = None
+        self._excluded: list[str] | None = None  # graphs left out of the union (Virtuoso)
+        self._virtuoso = False
 
     def limited(self, *, timeout: float, max_bytes: int) -> RemoteStore:
         """This store for the /sparql proxy: one try, the endpoint's time limit, and an
@@ -188,7 +190,7 @@ class RemoteStore(Store):
             except httpx.TransportError as error:
                 problem = f"{type(error).__name__}: {error}"
                 continue
-            if response.status_code >= 500:
+            if response.status_code >= 500 and not _refusal(response):
                 problem = f"HTTP {response.status_code}: {_snippet(response.content)}"
                 continue
             return _checked(response)
@@ -227,19 +229,53 @@ class RemoteStore(Store):
         base_iri: str | None = None,
     ) -> QueryResult:
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
-        form = query_form(sparql)
+        fields = [("default-graph-uri", g.value) for g in default_graphs or []]
+        fields += [("named-graph-uri", g.value) for g in named_graphs or []]
+        if not fields and not any(has_keyword(sparql, w) for w in ("from", "graph")):
+            text = self._union_prologue() + text
+        return self._query(text, fields, query_form(sparql))
+
+    def _query(self, text: str, fields: list[tuple[str, str]], form: str | None) -> QueryResult:
         if form is None:
             raise SyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-        fields = [("query", text)]
-        fields += [("default-graph-uri", g.value) for g in default_graphs or []]
-        fields += [("named-graph-uri", g.value) for g in named_graphs or []]
+        fields = [("query", text), *fields]
+        if self._virtuoso and self._max_bytes is not None:
+            # Virtuoso stops a query at `timeout` (ms); a bit after we have given up.
+            fields.append(("timeout", str(int((self._timeout + 1) * 1000))))
         graph = form in ("construct", "describe")
         response = self._post_form(
             self.config.query_url, fields, GRAPH_ACCEPT if graph else RESULTS_JSON
         )
+        if "S1TAT" in response.headers.get("x-sql-state", ""):
+            # Virtuoso's "anytime" answer: partial results at its time limit.
+            raise httpx.ReadTimeout("the store stopped the query at its time limit")
         if graph:
             return _as_query_triples(_graph_triples(response))
         return _results(response.content)
+
+    def _union_prologue(self) -> str:
+        """What makes the default graph the union of our graphs alone.
+
+        Virtuoso's default graph is the union of every graph it holds, its own system
+        graphs too (virtrdf#, ...): each of them not under our prefix is excluded with
+        its `input:default-graph-exclude` pragma. Found once, on the first query. Not
+        for queries naming graphs (GRAPH, FROM): under the pragma Virtuoso finds nothing
+        in `GRAPH <g> { ... }`, and system graphs hold nothing our patterns match.
+        """
+        if self._excluded is None:
+            probe = self._post_form(self.config.query_url, [("query", "ASK {}")], RESULTS_JSON)
+            self._virtuoso = probe.headers.get("server", "").lower().startswith("virtuoso")
+            self._excluded = []
+            if self._virtuoso:
+                others = f"FILTER(!STRSTARTS(STR(?g), {_string(self.config.graph_prefix or '')}))"
+                found = self._query(
+                    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {others} }}", [],
+                    "select",
+                )  # fmt: skip
+                assert isinstance(found, QuerySolutions)
+                graphs = [row["g"] for row in found]
+                self._excluded = [g.value for g in graphs if isinstance(g, NamedNode)]
+        return "".join(f"DEFINE input:default-graph-exclude <{g}>\n" for g in self._excluded)
 
     def select(self, sparql: str) -> QuerySolutions:
         result = self.query(sparql)
@@ -462,6 +498,17 @@ def _form(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 def _graph_param(graph: NamedNode | None) -> dict[str, str]:
     return {"default": ""} if graph is None else {"graph": graph.value}
+
+
+# Virtuoso answers 500 to a request it refuses, with the SQL state in the body: such an
+# answer is final (sending it again gets the same), except for connection problems (08)
+# and a transaction rolled back, e.g. in a deadlock (40), which another try can get past.
+_VIRTUOSO_ERROR = re.compile(rb"^\s*Virtuoso (?!08|40)[0-9A-Z]{5} Error")
+
+
+def _refusal(response: httpx.Response) -> bool:
+    """A 5xx that is an answer (the request is wrong), not the store being down."""
+    return bool(_VIRTUOSO_ERROR.match(response.content))
 
 
 def _checked(response: httpx.Response) -> httpx.Response:
