@@ -116,9 +116,7 @@ class Generator:
             orcid = None
             if self.random.random() < 0.2:
                 orcid = _orcid(self.random)
-            authors.append(
-                Author(self.random.choice(_FAMILY), self.random.choice(_GIVEN), orcid)
-            )
+            authors.append(Author(self.random.choice(_FAMILY), self.random.choice(_GIVEN), orcid))
         return authors
 
     def article(self, number: int) -> Article:
@@ -265,7 +263,11 @@ WRITERS = {"csl-json": write_csl_json, "ris": write_ris, "pubmed": write_pubmed}
 
 
 def generate(
-    path: Path, records: int, format_name: str = "csl-json", seed: int = 42, broken_rate: float = 0.01
+    path: Path,
+    records: int,
+    format_name: str = "csl-json",
+    seed: int = 42,
+    broken_rate: float = 0.01,
 ) -> Path:
     """Write `records` generated articles to `path` in one format; returns the path."""
     generator = Generator(seed, broken_rate)

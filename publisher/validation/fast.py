@@ -115,10 +115,8 @@ def _node_kind(kind: Node) -> Check:
 
 
 def _class(cls: NamedNode) -> Check:
-    # Subclasses in the data are refused before any check runs (see `_refuse`).
-    return lambda index, v: not isinstance(v, Literal) and cls in index.get(v, {}).get(
-        RDF_TYPE, ()
-    )
+    # Subclasses in the data send the record to pyshacl before any check runs (`_core`).
+    return lambda index, v: not isinstance(v, Literal) and cls in index.get(v, {}).get(RDF_TYPE, ())
 
 
 def _min_length(length: int) -> Check:
