@@ -36,6 +36,7 @@ from publisher.quarantine import Quarantine
 from publisher.readers.registry import AUTO, format_names
 from publisher.resources import examples_dir
 from publisher.store.base import Store, StoreUnavailable
+from publisher.store.disk import StoreWriteFailed
 from publisher.store.factory import describe_store, open_store
 from publisher.store.oxigraph import OxigraphStore
 from publisher.store.remote import RemoteStore, RemoteStoreError
@@ -645,6 +646,9 @@ def _open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Stor
         yield opened
         if isinstance(opened, OxigraphStore) and not read_only:
             opened.flush()
+    except StoreWriteFailed as error:  # disk full or read-only: the message says what to do
+        err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(STORE_UNAVAILABLE) from error
     except StoreUnavailable as error:
         err.print(f"[red]the store is unavailable:[/red] {escape(str(error))}")
         err.print("what was written before is whole records only; run the command again")

@@ -39,6 +39,7 @@ from urllib.parse import quote
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA
+from publisher.store.disk import refused_write
 
 SUFFIX = ".index.sqlite"
 SCHEMA_VERSION = "1"
@@ -232,7 +233,8 @@ class Sidecar:
 
     def commit(self) -> None:
         if not self.read_only:
-            self._db.commit()
+            with _disk_refusals(self.path):
+                self._db.commit()
             self._pending = 0
             self._last_commit = time.monotonic()
 
@@ -250,10 +252,12 @@ class Sidecar:
             db.execute("BEGIN")
         db.execute("SAVEPOINT record")
         try:
-            yield
+            with _disk_refusals(self.path):
+                yield
         except BaseException:
-            db.execute("ROLLBACK TO record")
-            db.execute("RELEASE record")
+            if db.in_transaction:  # SQLite may have rolled back already (disk full)
+                db.execute("ROLLBACK TO record")
+                db.execute("RELEASE record")
             raise
         db.execute("RELEASE record")
 
@@ -558,6 +562,19 @@ class Sidecar:
             (*marks * len(SEARCH_COLUMNS), match, limit, offset),
         ).fetchall()
         return total, [SearchRow(*map(str, row)) for row in rows]
+
+
+@contextmanager
+def _disk_refusals(path: Path | None) -> Iterator[None]:
+    """A full or read-only disk stops the command (StoreWriteFailed), as it does for the
+    store: it is not one record's problem."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        refused = refused_write(error, path)
+        if refused is None:
+            raise
+        raise refused from error
 
 
 def generated_at(triples: list[Triple], graph: str) -> str | None:

@@ -17,6 +17,7 @@ from publisher.store.base import (
     Store,
     latest_time,
 )
+from publisher.store.disk import writes
 
 # What a description brings of the resources it links to: their labels and types, and
 # the links that identify them (an author's page and ORCID iD, a trial's registry page).
@@ -37,6 +38,7 @@ class OxigraphStore(Store):
             Path(path).mkdir(parents=True, exist_ok=True)
             self._store = OxStore(str(path))
 
+    @writes
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         # One SPARQL update is one transaction: readers see the old record or the new one.
         data = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
@@ -44,6 +46,7 @@ class OxigraphStore(Store):
             f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{data} }} }}"
         )
 
+    @writes
     def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
         """Graphs not held yet are added together in one transaction (`extend`), far
         cheaper than one SPARQL update each; a graph already held is replaced by
@@ -64,6 +67,7 @@ class OxigraphStore(Store):
         if quads:
             self._store.extend(quads)
 
+    @writes
     def remove_graph(self, graph: NamedNode) -> None:
         if self._store.contains_named_graph(graph):  # a read: no write when absent
             self._store.update(f"DROP SILENT GRAPH {graph}")
@@ -136,6 +140,7 @@ class OxigraphStore(Store):
     def path(self) -> Path | None:
         return self._path
 
+    @writes
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._store.update(sparql, base_iri=base_iri)
 
@@ -146,6 +151,7 @@ class OxigraphStore(Store):
         name = DefaultGraph() if graph is None else graph
         return [quad.triple for quad in self._store.quads_for_pattern(None, None, None, name)]
 
+    @writes
     def put_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
         if graph is None:
             self._store.update(f"CLEAR SILENT DEFAULT ;\nINSERT DATA {{\n{_data(triples)} }}")
@@ -155,6 +161,7 @@ class OxigraphStore(Store):
                 f"INSERT DATA {{ GRAPH {graph} {{\n{_data(triples)} }} }}"
             )
 
+    @writes
     def add_to_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
         if graph is None:
             self._store.update(f"INSERT DATA {{\n{_data(triples)} }}")
@@ -164,15 +171,18 @@ class OxigraphStore(Store):
                 f"INSERT DATA {{ GRAPH {graph} {{\n{_data(triples)} }} }}"
             )
 
+    @writes
     def drop_graph(self, graph: NamedNode | None) -> None:
         self._store.update(
             "CLEAR SILENT DEFAULT" if graph is None else f"DROP SILENT GRAPH {graph}"
         )
 
+    @writes
     def extend_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction (used by tests and loaders of whole datasets)."""
         self._store.extend(quads)
 
+    @writes
     def flush(self) -> None:
         self._store.flush()
 
