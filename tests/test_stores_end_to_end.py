@@ -376,3 +376,14 @@ def test_void_describes_the_dataset(published: Published) -> None:
     assert response.status_code == 200
     graph = Graph().parse(data=response.text, format="turtle")
     assert (URIRef(BASE + "dataset"), RDF.type, None) in graph
+
+
+def test_build_site_from_the_store(published: Published, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    built = run_cli("build-site", str(site), *published.store_args, "--index",
+                    str(published.index), "--base-uri", BASE)  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = site / path_of(SEED_IRI).lstrip("/") / "index.nt"
+    served = [q.triple for q in parse(page.read_bytes(), format=RdfFormat.N_TRIPLES)]
+    assert len(served) == 61
+    assert (site / "sitemap.xml").is_file() and (site / "dumps" / "SHA256SUMS").is_file()
