@@ -28,26 +28,134 @@ from xml.sax.saxutils import escape
 FORMATS = ("csl-json", "ris", "pubmed")
 SUFFIX = {"csl-json": ".json", "ris": ".ris", "pubmed": ".xml"}
 
-_WORDS = (
-    "acute chronic randomized trial outcomes patients cohort therapy treatment inhibitor "
-    "receptor protein expression analysis clinical study efficacy safety children adults "
-    "risk factors cancer tumour cell gene mutation infection vaccine response immune "
-    "cardiovascular disease mortality survival imaging diagnosis screening population "
-    "model dynamics molecular structure signalling pathway resistance biomarker dose "
-    "placebo controlled multicentre prospective retrospective meta-analysis systematic "
-    "review evidence quality care hospital primary emergency surgery recovery"
-).split()
-_GIVEN = (
-    "Anna Ben Carla David Eva Farid Grace Hiro Ines Jan Kofi Lena Marta Nils Omar Pia "
-    "Qiang Rosa Sven Tara Uma Victor Wen Xenia Yusuf Zoe"
-).split()
-_FAMILY = (
-    "Smith Müller García Chen Wang Kowalski Novak Rossi Silva Kim Nguyen Jensen Haddad "
-    "Okafor Tanaka Ivanova Dubois Moreau Costa Fischer Becker Lopez Martin Singh Patel "
-    "Andersson Nilsson Horvat Papadopoulos Yilmaz"
-).split()
+_WORDS = [
+    "acute",
+    "chronic",
+    "randomized",
+    "trial",
+    "outcomes",
+    "patients",
+    "cohort",
+    "therapy",
+    "treatment",
+    "inhibitor",
+    "receptor",
+    "protein",
+    "expression",
+    "analysis",
+    "clinical",
+    "study",
+    "efficacy",
+    "safety",
+    "children",
+    "adults",
+    "risk",
+    "factors",
+    "cancer",
+    "tumour",
+    "cell",
+    "gene",
+    "mutation",
+    "infection",
+    "vaccine",
+    "response",
+    "immune",
+    "cardiovascular",
+    "disease",
+    "mortality",
+    "survival",
+    "imaging",
+    "diagnosis",
+    "screening",
+    "population",
+    "model",
+    "dynamics",
+    "molecular",
+    "structure",
+    "signalling",
+    "pathway",
+    "resistance",
+    "biomarker",
+    "dose",
+    "placebo",
+    "controlled",
+    "multicentre",
+    "prospective",
+    "retrospective",
+    "meta-analysis",
+    "systematic",
+    "review",
+    "evidence",
+    "quality",
+    "care",
+    "hospital",
+    "primary",
+    "emergency",
+    "surgery",
+    "recovery",
+]
+_GIVEN = [
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Eva",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jan",
+    "Kofi",
+    "Lena",
+    "Marta",
+    "Nils",
+    "Omar",
+    "Pia",
+    "Qiang",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+]
+_FAMILY = [
+    "Smith",
+    "Müller",
+    "García",
+    "Chen",
+    "Wang",
+    "Kowalski",
+    "Novak",
+    "Rossi",
+    "Silva",
+    "Kim",
+    "Nguyen",
+    "Jensen",
+    "Haddad",
+    "Okafor",
+    "Tanaka",
+    "Ivanova",
+    "Dubois",
+    "Moreau",
+    "Costa",
+    "Fischer",
+    "Becker",
+    "Lopez",
+    "Martin",
+    "Singh",
+    "Patel",
+    "Andersson",
+    "Nilsson",
+    "Horvat",
+    "Papadopoulos",
+    "Yilmaz",
+]
 _LANGUAGES = ("en", "en", "en", "en", "de", "fr", "es")
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def issn_check(seven: str) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Triple,
+    serialize,
+)
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME, schema
@@ -48,24 +57,26 @@ class OxigraphStore(Store):
 
     @writes
     def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
-        """Graphs not held yet are added together in one transaction (`extend`), far
-        cheaper than one SPARQL update each; a graph already held is replaced by
-        `replace_graph`, so that readers never see a record half old, half new."""
-        fresh: list[Quad] = []
+        """Graphs not held yet are added together in one transaction (one `load` of
+        N-Quads, serialised in Rust: about 1.5x `extend` and far cheaper than a SPARQL
+        update each); a graph already held is replaced by `replace_graph`, so that
+        readers never see a record half old, half new."""
+        fresh: list[bytes] = []
         named: set[NamedNode] = set()
         for graph, triples in graphs:
             if graph in named or self._store.contains_named_graph(graph):
-                self._extend(fresh)
+                self._load(fresh)
                 fresh = []
                 self.replace_graph(graph, triples)
             else:
-                fresh.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+                fresh.append(_n_quads(triples, graph))
             named.add(graph)
-        self._extend(fresh)
+        self._load(fresh)
 
-    def _extend(self, quads: list[Quad]) -> None:
-        if quads:
-            self._store.extend(quads)
+    def _load(self, n_quads: list[bytes]) -> None:
+        if n_quads:
+            # `load` is one transaction (unlike `bulk_load`): all of the batch or none.
+            self._store.load(b"".join(n_quads), format=RdfFormat.N_QUADS)
 
     @writes
     def remove_graph(self, graph: NamedNode) -> None:
@@ -189,6 +200,13 @@ class OxigraphStore(Store):
     def close(self) -> None:
         # pyoxigraph releases RocksDB's lock when the object is gone.
         del self._store
+
+
+def _n_quads(triples: Iterable[Triple], graph: NamedNode) -> bytes:
+    """Triples as N-Quads in `graph`: N-Triples escape line breaks inside terms, so each
+    line ends in exactly " .\n" and the graph name goes before it."""
+    data = serialize(list(triples), format=RdfFormat.N_TRIPLES) or b""
+    return data.replace(b" .\n", f" {graph} .\n".encode())
 
 
 def _data(triples: Iterable[Triple]) -> str:
