@@ -171,7 +171,8 @@ def bench_stages(report: Report, big: Path, sample: int, naive: int) -> None:
         single = OxigraphStore(one)
         _, single_s = timed(lambda: [single.replace_graph(g, t) for g, t in graphs[:naive]])
         batched = OxigraphStore(many)
-        _, batch_s = timed(lambda: [batched.replace_graphs(graphs[i : i + 64]) for i in range(0, len(graphs), 64)])  # fmt: skip
+        chunks = [graphs[i : i + 64] for i in range(0, len(graphs), 64)]
+        _, batch_s = timed(lambda: [batched.replace_graphs(chunk) for chunk in chunks])
         single.close()
         batched.close()
     triples = sum(map(len, mapped)) / max(1, len(mapped))
@@ -400,7 +401,7 @@ def bench_rdflib_endpoint(report: Report, small: Path, repeat: int) -> None:
     opened = OxigraphStore(small, read_only=True)
     from pyoxigraph import RdfFormat, serialize
 
-    triples = [q.triple for q in opened._store.quads_for_pattern(None, None, None, None)]  # noqa: SLF001
+    triples = [q.triple for q in opened._store.quads_for_pattern(None, None, None, None)]
     dump.write_bytes(serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
     opened.close()
     our_port, rdf_port = free_port(), free_port()
@@ -484,14 +485,44 @@ def main() -> None:
 
 
 HEADERS = {
-    "ingest": ["run", "records", "records/s", "pipeline s", "statistics s", "accepted/rejected", "peak RSS MiB main / worker", "store MiB"],
+    "ingest": [
+        "run",
+        "records",
+        "records/s",
+        "pipeline s",
+        "statistics s",
+        "accepted/rejected",
+        "peak RSS MiB main / worker",
+        "store MiB",
+    ],
     "stages": ["stage", "records", "records/s"],
     "startup": ["what", "time"],
-    "sparql vs oxigraph": ["query", "ours p50 ms", "ours p99 ms", "Oxigraph p50 ms", "Oxigraph p99 ms", "ours / Oxigraph (p50)"],
-    "resource (Turtle)": ["request", "ours p50 ms", "ours p99 ms", "DESCRIBE p50 ms", "DESCRIBE p99 ms", "ours / Oxigraph (p50)"],
+    "sparql vs oxigraph": [
+        "query",
+        "ours p50 ms",
+        "ours p99 ms",
+        "Oxigraph p50 ms",
+        "Oxigraph p99 ms",
+        "ours / Oxigraph (p50)",
+    ],
+    "resource (Turtle)": [
+        "request",
+        "ours p50 ms",
+        "ours p99 ms",
+        "DESCRIBE p50 ms",
+        "DESCRIBE p99 ms",
+        "ours / Oxigraph (p50)",
+    ],
     "32 clients, resource pages": ["requests", "p50 ms", "p99 ms", "throughput"],
-    "sparql vs rdflib-endpoint": ["query", "ours p50 ms", "ours p99 ms", "rdflib-endpoint p50 ms", "rdflib-endpoint p99 ms", "speed-up"],
-}  # fmt: skip
+    "sparql vs rdflib-endpoint": [
+        "query",
+        "ours p50 ms",
+        "ours p99 ms",
+        "rdflib-endpoint p50 ms",
+        "rdflib-endpoint p99 ms",
+        "speed-up",
+    ],
+}
 
 
 def print_tables(report: Report) -> None:
