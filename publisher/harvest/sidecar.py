@@ -24,6 +24,7 @@ readers open the file read-only (`mode=ro`), so the server needs no write access
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -224,6 +225,12 @@ class Sidecar:
             return
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True, check_same_thread=False)) as db:
+            try:
+                db.execute("PRAGMA schema_version").fetchone()
+            except sqlite3.OperationalError:
+                # A writer killed mid-transaction left a hot journal, which a read-only
+                # connection cannot roll back: roll it back (as the next writer would).
+                _roll_back_hot_journal(self.path)
             yield db
 
     def close(self) -> None:
@@ -562,6 +569,13 @@ class Sidecar:
             (*marks * len(SEARCH_COLUMNS), match, limit, offset),
         ).fetchall()
         return total, [SearchRow(*map(str, row)) for row in rows]
+
+
+def _roll_back_hot_journal(path: Path) -> None:
+    """Open the database read-write for one read: SQLite rolls back what a killed writer
+    left half done. Nothing else is written; if that fails too, the read fails as before."""
+    with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(path, timeout=5)) as db:
+        db.execute("PRAGMA schema_version").fetchone()
 
 
 @contextmanager
