@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -202,6 +202,15 @@ def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
 
 
 Pending = Future[list[Checked]] | list[Checked] | Outcome | ReadNotice
+Write = tuple[Checked, NamedNode, list[Triple]]  # a record and the graph it goes to
+
+
+def _identity_names(item: AnyRecord) -> set[str]:
+    """The DOI and PMID by which identity resolution could find the record's article."""
+    if not isinstance(item, Record):
+        return set()
+    names = {f"doi:{item.doi.lower()}" if item.doi else "", f"pmid:{item.pmid or ''}"}
+    return names - {"", "pmid:"}
 
 
 class Pipeline:
@@ -236,6 +245,10 @@ class Pipeline:
         # DOIs/PMIDs of records checked but not stored yet: a record sharing one must
         # wait for them, or identity resolution would not see the article they publish.
         self._in_flight: set[str] = set()
+        # Store writes run in one thread (Oxigraph releases the GIL while it writes),
+        # overlapping the next batch's parsing, checks and side-database work.
+        self._writer: ThreadPoolExecutor | None = None
+        self._writing: deque[tuple[Future[None], list[Write], list[Outcome]]] = deque()
 
     def __enter__(self) -> Pipeline:
         return self
@@ -244,6 +257,9 @@ class Pipeline:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)  # a write under way finishes: records stay whole
+            self._writer = None
 
     def run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
         """Outcomes of every record of the file, in order, plus notices about the file.
@@ -264,15 +280,20 @@ class Pipeline:
                 if self._waits(item):
                     self._submit(batch, pending)
                     batch = []
-                    while pending:
-                        yield from self._drain(pending.popleft())
-                    self._in_flight.clear()
+                    yield from self._drain_all(pending)
+                self._note(item)
                 batch.append((item, self._key(item)))
             self._submit(batch, pending)
             while len(pending) > limit:
                 yield from self._drain(pending.popleft())
+        yield from self._drain_all(pending)
+
+    def _drain_all(self, pending: deque[Pending]) -> Iterator[Outcome | ReadNotice]:
+        """Everything checked and stored: the store then answers for all records so far."""
         while pending:
             yield from self._drain(pending.popleft())
+        while self._writing:
+            yield from self._finish_write()
         self._in_flight.clear()
 
     def run_record(self, record: AnyRecord) -> Outcome:
@@ -287,20 +308,37 @@ class Pipeline:
             pending.append(self.checker.check_batch(batch))
 
     def _waits(self, item: AnyRecord) -> bool:
-        """Whether the record shares a DOI or PMID with one not stored yet (and notes its own)."""
-        if self.resolver is None or not isinstance(item, Record):
-            return False
-        names = {f"doi:{item.doi.lower()}" if item.doi else "", f"pmid:{item.pmid or ''}"}
-        names -= {"", "pmid:"}
-        collides = bool(names & self._in_flight)
-        self._in_flight |= names
-        return collides
+        """Whether the record shares a DOI or PMID with one not stored yet."""
+        return bool(_identity_names(item) & self._in_flight) if self.resolver else False
+
+    def _note(self, item: AnyRecord) -> None:
+        if self.resolver is not None:
+            self._in_flight |= _identity_names(item)
 
     def _drain(self, entry: Pending) -> Iterator[Outcome | ReadNotice]:
+        """Outcomes in input order: an unread item waits for the writes before it."""
         if isinstance(entry, Outcome | ReadNotice):
+            while self._writing:
+                yield from self._finish_write()
             yield entry
             return
-        yield from self._commit(entry if isinstance(entry, list) else entry.result())
+        batch = entry if isinstance(entry, list) else entry.result()
+        if self.store is None:
+            yield from (checked.outcome for checked in batch)
+            return
+        writes = self._stage(batch)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        future = self._writer.submit(self._write, writes)
+        self._writing.append((future, writes, [checked.outcome for checked in batch]))
+        while len(self._writing) > 1:
+            yield from self._finish_write()
+
+    def _finish_write(self) -> Iterator[Outcome]:
+        future, writes, outcomes = self._writing.popleft()
+        future.result()  # a store that went away stops the ingest here
+        self._after_write(writes)
+        yield from outcomes
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -317,10 +355,15 @@ class Pipeline:
     def _commit(self, batch: list[Checked]) -> list[Outcome]:
         """Store the batch's accepted records (replacing their graphs) and the rejected
         records' reports, in one write when the store can; each record stays whole."""
-        outcomes = [checked.outcome for checked in batch]
-        if self.store is None:
-            return outcomes
-        writes: list[tuple[Checked, NamedNode, list[Triple]]] = []
+        if self.store is not None:
+            writes = self._stage(batch)
+            self._write(writes)
+            self._after_write(writes)
+        return [checked.outcome for checked in batch]
+
+    def _stage(self, batch: list[Checked]) -> list[Write]:
+        """What to write for a checked batch; disagreements with other sources noted."""
+        writes: list[Write] = []
         for checked in batch:
             if checked.graph is None:
                 continue
@@ -331,11 +374,12 @@ class Pipeline:
             elif checked.report is not None:
                 report = NamedNode(f"{checked.graph}/validation")
                 writes.append((checked, report, _triples(checked.report)))
-        self._write(writes)
+        return writes
+
+    def _after_write(self, writes: list[Write]) -> None:
         for checked, graph, triples in writes:
             if checked.triples is not None and checked.outcome.accepted:
                 self._stored(checked.outcome, graph, triples)
-        return outcomes
 
     def _disagreements(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
         if outcome.article is None or self.store is None:
@@ -349,7 +393,7 @@ class Pipeline:
             return
         outcome.warnings.extend(found)
 
-    def _write(self, writes: list[tuple[Checked, NamedNode, list[Triple]]]) -> None:
+    def _write(self, writes: list[Write]) -> None:
         """One batched write; if it fails, record by record, to say which record failed."""
         assert self.store is not None
         todo = [(g, t) for checked, g, t in writes if checked.problems_free()]

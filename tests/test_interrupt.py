@@ -83,5 +83,5 @@ def _published_so_far(store: Path) -> int:
         return 0
     try:
         return _counts(store)[0]
-    except OSError:
+    except (OSError, RuntimeError):  # RocksDB mid-creation: "Column family not found"
         return 0
