@@ -497,3 +497,53 @@ def test_address_entries_are_checked_in_the_configuration() -> None:
     assert allowing.service_allowlist == ["10.0.0.0/8", "::1"]
     with pytest.raises(ValueError, match=r"addresses or networks such as 10\.0\.0\.0/8"):
         Settings(service_allowlist="10.0.0.0/33")  # type: ignore[arg-type]
+
+
+def test_every_route_that_writes_needs_the_token(served: Served) -> None:
+    """Every route of the application that takes a method other than GET, HEAD or
+    OPTIONS is called with each such method and no token: refused (401), store unchanged.
+    A new write or admin route fails this test until it is known to need the token."""
+    from starlette.routing import Route
+
+    from publisher.config import Settings
+    from publisher.web.app import create_app
+
+    app = create_app(Settings(), OxigraphStore())
+    writing = {
+        route.path: sorted(set(route.methods or ()) - {"GET", "HEAD", "OPTIONS"})
+        for route in app.routes
+        if isinstance(route, Route) and set(route.methods or ()) - {"GET", "HEAD", "OPTIONS"}
+    }
+    assert writing == {
+        "/sparql": ["POST"],
+        "/rdf-graphs/service": ["DELETE", "POST", "PUT"],
+    }
+    before = httpx.get(
+        served.server.url + "/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": JSON_RESULTS},
+    ).json()
+    for path, methods in writing.items():
+        for method in methods:
+            for params, content_type, body in (
+                ({"graph": SEED_IRI}, "application/n-triples", b"<urn:a> <urn:b> <urn:c> ."),
+                ({}, "application/sparql-update", b"DROP ALL"),
+                ({}, "application/x-www-form-urlencoded", b"update=DROP%20ALL"),
+            ):
+                response = httpx.request(
+                    method,
+                    served.server.url + path,
+                    params=params,
+                    content=body,
+                    headers={"Content-Type": content_type},
+                )
+                if path == "/sparql" and content_type == "application/n-triples":
+                    assert response.status_code == 415  # not a write at all
+                    continue
+                assert response.status_code == 401, (method, path, response.text)
+    after = httpx.get(
+        served.server.url + "/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": JSON_RESULTS},
+    ).json()
+    assert after == before
