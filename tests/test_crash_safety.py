@@ -200,6 +200,7 @@ def test_sigkill_during_ingest_leaves_whole_records_and_rerun_completes(
     command = ingest_command(store, clean.source)
     rng = random.Random(SEED)
     held = []
+    killed = 0
     for _ in range(KILLS):
         delay = rng.uniform(0.15, 0.8) * clean.seconds
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
@@ -209,8 +210,10 @@ def test_sigkill_during_ingest_leaves_whole_records_and_rerun_completes(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # it and its worker processes
             process.wait(timeout=30)
+            killed += 1
         held.append(check_whole(store, clean))
-    print(f"record graphs held after each of {KILLS} kills: {held}")
+    print(f"{killed} of {KILLS} runs killed; record graphs held after each: {held}")
+    assert killed >= KILLS - 1
     assert any(0 < n < len([g for g in clean.graphs if is_record_graph(g)]) for n in held)
 
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=900)
