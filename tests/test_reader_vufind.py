@@ -243,3 +243,21 @@ def test_article_formats_in_both_languages_are_accepted() -> None:
     for fmt in ("Artikel", "Article", "Elektronischer Aufsatz", "Case Reports"):
         record = _one(f"T\n\nBibliographic Details\nFormat: {fmt}\nLanguage:eng\n")
         assert record.formats == [fmt]
+
+
+def test_latin1_bytes_reject_only_their_page() -> None:
+    """A page pasted in Latin-1 into a UTF-8 file costs that page, not the file."""
+    body = "\n\nBibliographische Detailangaben\nVeröffentlicht in:Ärzteblatt 2020\n"
+    first, second = "Erster Artikel" + body, "Zweiter Artikel" + body
+    third = "Dritter Artikel\n\nBibliographische Detailangaben\nSprache:ger\n"
+    data = (first + "\n").encode() + (second + "\n").encode("latin-1") + third.encode()
+    good, bad, last = READER.read(io.BytesIO(data), "mixed.txt")
+    assert isinstance(good, Record) and good.title == "Erster Artikel"
+    assert good.periodical is not None and good.periodical.name == "Ärzteblatt"
+    assert isinstance(bad, ReadError)
+    assert (bad.source.position, bad.source.line) == (2, 6)
+    # line 9 is "Veröffentlicht in:...": "Verö": the ö is its 4th character, byte 0xF6 in Latin-1
+    assert bad.message == "line 9 is not UTF-8 text (bad byte at column 4; Latin-1?)"
+    assert bad.field == "Veröffentlicht in"
+    assert isinstance(last, Record) and last.title == "Dritter Artikel"
+    assert last.languages == ["de"]

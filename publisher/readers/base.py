@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from typing import IO, Protocol
 
@@ -30,15 +31,34 @@ class Reader(Protocol):
         ...
 
 
-def decode_text(data: bytes, path: str, format_name: str) -> str | ReadError:
-    """Decode a text format, or explain why the bytes are not text."""
+def decode_text(
+    data: bytes, path: str, format_name: str, errors: str = "strict"
+) -> str | ReadError:
+    """Decode a text format, or explain why the bytes are not text.
+
+    `errors="surrogateescape"` keeps bytes that are not UTF-8 as lone surrogates
+    (U+DC80..U+DCFF), so that a reader can reject only the record holding them
+    (see `first_undecodable`) instead of the whole file.
+    """
     where = SourceRef(path, 1, format=format_name)
     if b"\x00" in data:
         return ReadError(where, "the file is binary (it contains NUL bytes), not a text record")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig", errors=errors)
     except UnicodeDecodeError as error:
         return ReadError(where, f"the file is not UTF-8 text (bad byte at offset {error.start})")
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def first_undecodable(lines: list[str]) -> tuple[int, int] | None:
+    """Index and column (1-based) of the first byte that was not UTF-8, in lines decoded
+    with `errors="surrogateescape"`; None when every line is clean text."""
+    for index, line in enumerate(lines):
+        if match := _ESCAPED_BYTE.search(line):
+            return index, match.start() + 1
+    return None
 
 
 class Utf8Repair:

@@ -45,7 +45,8 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import split_inverted_name_list
-from publisher.readers.base import ReadItem, decode_text
+from publisher.readers.base import ReadItem, decode_text, first_undecodable
+from publisher.text import mentions_case_report
 
 FORMAT_NAME = "vufind-text"
 
@@ -131,7 +132,6 @@ ARTICLE_FORMATS = {
     "case report",
     "case reports",
 }
-CASE_REPORT = re.compile(r"\bcase\s+reports?\b|\bfallberichte?\b", re.IGNORECASE)
 PROSE_FIELDS = {Field.SUMMARY, Field.NOTES}
 
 _KNOWN_LABEL = re.compile(
@@ -182,8 +182,9 @@ class VufindTextReader:
         )
 
     def read(self, stream: IO[bytes], path: str) -> Iterator[ReadItem]:
-        # Record pages are small text files: read whole, then split into pages.
-        text = decode_text(stream.read(), path, FORMAT_NAME)
+        # Record pages are small text files: read whole, then split into pages. Bytes
+        # that are not UTF-8 (a Latin-1 page pasted in) cost only the page holding them.
+        text = decode_text(stream.read(), path, FORMAT_NAME, errors="surrogateescape")
         if isinstance(text, ReadError):
             yield text
             return
@@ -198,7 +199,9 @@ class VufindTextReader:
             zip(starts, [*starts[1:], len(lines)], strict=True), 1
         ):
             source = SourceRef(path, position, start + 1, FORMAT_NAME)
-            yield parse_page(lines[start:end], source)
+            page = lines[start:end]
+            bad = first_undecodable(page)
+            yield parse_page(page, source) if bad is None else _not_utf8(page, source, *bad)
 
 
 def record_starts(lines: list[str]) -> list[int]:
@@ -288,6 +291,18 @@ def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
         message = f"format {', '.join(others)!r} is not an article: only articles are published"
         return ReadError(source, message, field="Format")
     return record
+
+
+def _not_utf8(page: list[str], source: SourceRef, index: int, column: int) -> ReadError:
+    """The page holds a byte that is not UTF-8: name its line, column and field."""
+    line = (source.line or 1) + index
+    raw = page[index].encode("utf-8", "surrogateescape")
+    # The label itself may be the Latin-1 part ("Veröffentlicht in"), or only the value.
+    readings = (raw.decode("latin-1"), raw.decode("utf-8", "replace"))
+    labels = [m.group("label") for text in readings if (m := _KNOWN_LABEL.match(text.strip()))]
+    where = labels[0] if labels else ("title" if index == 0 else None)
+    message = f"line {line} is not UTF-8 text (bad byte at column {column}; Latin-1?)"
+    return ReadError(source, message, field=where)
 
 
 def _is_teaser(lines: list[str], index: int) -> bool:
@@ -393,7 +408,7 @@ def _apply_format(record: Record, value: str) -> None:
     formats = _split_list([value], ";,")
     record.formats.extend(formats)
     if (
-        any(CASE_REPORT.search(f) for f in formats)
+        any(mentions_case_report(f) for f in formats)
         and "Case Reports" not in record.publication_types
     ):
         record.publication_types.append("Case Reports")
@@ -411,9 +426,5 @@ def _finish(record: Record, teaser: list[str]) -> None:
         issns = ", ".join(record.periodical.issns)
         record.warnings.append(f"ISSN {issns} given without a journal title: not published")
         record.periodical = None
-    if (
-        record.title
-        and CASE_REPORT.search(record.title)
-        and "Case Reports" not in record.publication_types
-    ):
+    if mentions_case_report(record.title) and "Case Reports" not in record.publication_types:
         record.publication_types.append("Case Reports")
