@@ -28,7 +28,7 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
 import httpx
@@ -317,59 +317,49 @@ class RemoteStore(Store):
 
     def describe_sources(self, resource: NamedNode) -> Description:
         """What the embedded store's description holds: the resource's triples and its
-        blank nodes' (all levels: an author list is a chain of them), then its
-        neighbours' labels and links, then the graphs' times; three requests.
+        blank nodes' (all levels), then its neighbours' labels and links; with the
+        `prov:generatedAtTime` of every graph they come from. Two requests, usually.
 
-        Blank node labels hold within one answer only, so the first request brings
-        every blank-node triple reachable in the resource's graphs, and the walk along
-        blank nodes alone (as the embedded store walks) is done here.
+        Blank node labels hold within one answer only, so the first request brings the
+        blank-node triples near the resource (two levels, and the cells of RDF lists),
+        and the walk along blank nodes alone (as the embedded store walks) is done here.
+        Should the walk reach a blank node whose triples did not come, the first request
+        is made again with a path that reaches every blank node of the graph.
         """
-        rows = self._quads(_describe_query(resource))
+        rows, stamps = self._describe_rows(_describe_query(resource, deep=False))
         if not rows:
             return Description([], frozenset(), None)
-        by_subject: dict[str, list[tuple[Triple, NamedNode]]] = {}
-        for triple, graph in rows:
-            by_subject.setdefault(str(triple.subject), []).append((triple, graph))
-        seen: dict[str, Triple] = {}
-        graphs: set[NamedNode] = set()
-        neighbours: dict[str, NamedNode] = {}
-        pending: list[str] = [str(resource)]
-        visited: set[str] = set()
-        while pending:
-            subject = pending.pop()
-            if subject in visited:
-                continue
-            visited.add(subject)
-            for triple, graph in by_subject.get(subject, []):
-                seen.setdefault(str(triple), triple)
-                graphs.add(graph)
-                obj = triple.object
-                if isinstance(obj, BlankNode):
-                    pending.append(str(obj))
-                elif isinstance(obj, NamedNode) and triple.predicate != RDF_TYPE:
-                    neighbours.setdefault(str(obj), obj)
-        linked = [n for key, n in neighbours.items() if key not in visited]
+        walk = _walk(resource, rows)
+        if walk.missing:
+            rows, stamps = self._describe_rows(_describe_query(resource, deep=True))
+            walk = _walk(resource, rows)
+        seen, graphs = walk.seen, set(walk.graphs)
+        linked = [n for key, n in walk.neighbours.items() if key not in walk.visited]
         if linked:
-            for triple, graph in self._quads(_labels_query(linked)):
+            labels, more = self._describe_rows(_labels_query(linked))
+            for triple, graph in labels:
                 seen.setdefault(str(triple), triple)
                 graphs.add(graph)
-        values = " ".join(str(g) for g in sorted(graphs, key=str))
-        stamps = self.select(
-            f"SELECT ?t WHERE {{ VALUES ?g {{ {values} }}"
-            f" GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }}"
-        )
-        times = [row["t"] for row in stamps if isinstance(row["t"], RdfLiteral)]
+            stamps = {**stamps, **more}
+        times = [stamps[g.value] for g in graphs if g.value in stamps]
         return Description(list(seen.values()), frozenset(graphs), latest_time(times))
 
-    def _quads(self, query: str) -> list[tuple[Triple, NamedNode]]:
-        """The (?g ?s ?p ?o) rows of a SELECT, as triples and their graph."""
-        found: list[tuple[Triple, NamedNode]] = []
+    def _describe_rows(
+        self, query: str
+    ) -> tuple[list[tuple[Triple, NamedNode]], dict[str, RdfLiteral]]:
+        """The (?g ?s ?p ?o) rows as triples and their graph; the (?g ?t) rows as the
+        graphs' times."""
+        stamps: dict[str, RdfLiteral] = {}
+        quads: list[tuple[Triple, NamedNode]] = []
         for row in self.select(query):
-            s, p, o, g = row["s"], row["p"], row["o"], row["g"]
-            usable = isinstance(s, NamedNode | BlankNode) and isinstance(p, NamedNode)
-            if usable and o is not None and isinstance(g, NamedNode):
-                found.append((Triple(s, p, o), g))
-        return found
+            s, p, o, g, t = row["s"], row["p"], row["o"], row["g"], row["t"]
+            if not isinstance(g, NamedNode):
+                continue
+            if isinstance(t, RdfLiteral):
+                stamps[g.value] = t
+            elif o is not None and isinstance(p, NamedNode) and not isinstance(s, RdfLiteral):
+                quads.append((Triple(s, p, o), g))
+        return quads, stamps
 
     def union_triples(self) -> Iterator[Triple]:
         """Every triple of our graphs once (as the default graph shows them), streamed."""
@@ -393,10 +383,10 @@ class RemoteStore(Store):
         for start in range(0, len(names), chunk):
             values = " ".join(str(g) for g in names[start : start + chunk])
             query = (
-                f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-                " ORDER BY ?g"
+                f"SELECT ?g ?s ?p ?o ?t WHERE {{ VALUES ?g {{ {values} }}"
+                " GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
             )
-            for triple, graph in self._quads(query):
+            for triple, graph in self._describe_rows(query)[0]:
                 yield Quad(triple.subject, triple.predicate, triple.object, graph)
 
     # --- Writes --------------------------------------------------------------------------
@@ -657,22 +647,67 @@ def _replace_operation(graph: NamedNode, triples: list[Triple], prefix: str) -> 
     return f"{drop} ;\n{_insert(graph, triples, prefix)}" if triples else drop
 
 
-def _describe_query(resource: NamedNode) -> str:
-    """(?g ?s ?p ?o): the resource's own triples, and every blank-node triple reachable
-    from its blank objects within the same graph (a superset of what the walk keeps)."""
-    return f"""SELECT DISTINCT ?g ?s ?p ?o WHERE {{
-  {{ GRAPH ?g {{ {resource} ?p ?o }} BIND({resource} AS ?s) }}
-  UNION {{ GRAPH ?g {{ {resource} ?link ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
-  UNION {{ GRAPH ?g {{ {resource} ?link ?start . FILTER(isBlank(?start))
-                       ?start (!<{_NO_PREDICATE}>)+ ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+@dataclass
+class _Walk:
+    """What a description keeps of the rows: the embedded store's walk, from the
+    resource along blank nodes only."""
+
+    seen: dict[str, Triple] = field(default_factory=dict)
+    graphs: set[NamedNode] = field(default_factory=set)
+    neighbours: dict[str, NamedNode] = field(default_factory=dict)
+    visited: set[str] = field(default_factory=set)
+    missing: bool = False  # reached a blank node whose triples were not in the rows
+
+
+def _walk(resource: NamedNode, rows: list[tuple[Triple, NamedNode]]) -> _Walk:
+    by_subject: dict[str, list[tuple[Triple, NamedNode]]] = {}
+    for triple, graph in rows:
+        by_subject.setdefault(str(triple.subject), []).append((triple, graph))
+    walk = _Walk()
+    pending: list[str] = [str(resource)]
+    while pending:
+        subject = pending.pop()
+        if subject in walk.visited:
+            continue
+        walk.visited.add(subject)
+        if subject not in by_subject and subject != str(resource):
+            walk.missing = True
+        for triple, graph in by_subject.get(subject, []):
+            walk.seen.setdefault(str(triple), triple)
+            walk.graphs.add(graph)
+            obj = triple.object
+            if isinstance(obj, BlankNode):
+                pending.append(str(obj))
+            elif isinstance(obj, NamedNode) and triple.predicate != RDF_TYPE:
+                walk.neighbours.setdefault(str(obj), obj)
+    return walk
+
+
+def _describe_query(resource: NamedNode, *, deep: bool) -> str:
+    """(?g ?s ?p ?o) rows: the resource's own triples, its blank objects' and theirs
+    (two levels), and the cells of RDF lists it points to (an author list); with `deep`,
+    every blank-node triple reachable from its blank objects in the same graph. Also
+    (?g ?t) rows: each graph's prov:generatedAtTime."""
+    r = str(resource)
+    rest = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>"
+    far = f"(!<{_NO_PREDICATE}>)+" if deep else f"{rest}+"
+    return f"""SELECT DISTINCT ?g ?s ?p ?o ?t WHERE {{
+  {{ GRAPH ?g {{ {r} ?p ?o }} BIND({r} AS ?s) }}
+  UNION {{ GRAPH ?g {{ {r} ?l1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
+  UNION {{ GRAPH ?g {{ {r} ?l1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?l2 ?s . FILTER(isBlank(?s))
+                     ?s ?p ?o }} }}
+  UNION {{ GRAPH ?g {{ {r} ?l1 ?b1 . FILTER(isBlank(?b1)) ?b1 {far} ?s . FILTER(isBlank(?s))
+                     ?s ?p ?o }} }}
+  UNION {{ GRAPH ?g {{ {r} ?p1 ?o1 . ?g <{PROV_GENERATED_AT}> ?t }} }}
 }}"""
 
 
 def _labels_query(neighbours: list[NamedNode]) -> str:
-    """(?g ?s ?p ?o): the neighbours' label and link triples."""
+    """(?g ?s ?p ?o) rows: the neighbours' label and link triples; (?g ?t) rows: the
+    times of the graphs they come from."""
     values = " ".join(str(n) for n in neighbours)
     labels = ", ".join(str(p) for p in LABEL_PREDICATES)
-    return (
-        f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
-        f" GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }} }}"
-    )
+    return f"""SELECT DISTINCT ?g ?s ?p ?o ?t WHERE {{ VALUES ?s {{ {values} }}
+  {{ GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }} }}
+  UNION {{ GRAPH ?g {{ ?s ?p1 ?o1 FILTER(?p1 IN ({labels})) ?g <{PROV_GENERATED_AT}> ?t }} }}
+}}"""
