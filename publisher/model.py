@@ -138,6 +138,7 @@ class Record:
     doi: str | None = None
     pmid: str | None = None
     source_id: str | None = None  # the record's id in its source (MARC 001, OAI id, PMID)
+    source_id_local: bool = False  # source_id is unique only within its file (BibTeX key)
     subjects: list[str] = field(default_factory=list)
     subject_terms: list[SubjectTerm] = field(default_factory=list)
     funding: list[Funding] = field(default_factory=list)

@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import PurePath
 from urllib.parse import quote
 
 from publisher.identifiers import doi_key
@@ -51,8 +52,18 @@ def pmid_key(pmid: str) -> str:
 
 
 def source_key(record: Record) -> str | None:
-    """The key of a record's named graph when its source gives it an id (MARC 001, PMID)."""
-    return "id/" + _segment(record.source_id) if record.source_id else None
+    """The key of a record's named graph when its source gives it an id (MARC 001, PMID).
+
+    An id that is unique only within its file (a BibTeX key) is qualified by the file's
+    name (not its folder, so a moved file still replaces its records): re-ingesting the
+    file replaces its records, and another file using the same key gets its own graph.
+    """
+    if not record.source_id:
+        return None
+    key = "id/" + _segment(record.source_id)
+    if record.source_id_local:
+        return f"file/{_segment(PurePath(record.source.path).name)}/{key}"
+    return key
 
 
 def trial_key(trial: TrialId) -> str:

@@ -105,10 +105,16 @@ class Utf8Repair:
         self._done = not raw
 
 
-def claim_source_id(record: AnyRecord, value: str | None, seen: set[str], field: str) -> None:
+def claim_source_id(
+    record: AnyRecord, value: str | None, seen: set[str], field: str, local: bool = False
+) -> None:
     """Set `source_id` (it names the record's graph) unless another record of the same
     file already has that id: two records must never share a graph, so a repeated id is
-    a warning and the record is keyed by its article instead."""
+    a warning and the record is keyed by its article instead.
+
+    `local`: the id is unique only within its file (a BibTeX key such as `Smith_2020`, a
+    CSL item id, an RIS `ID`), so the graph's name adds the file's name: two files that
+    both use the key `a` for different articles must not replace each other's graph."""
     value = (value or "").strip()
     if not value or not isinstance(record, Record):
         return
@@ -119,3 +125,4 @@ def claim_source_id(record: AnyRecord, value: str | None, seen: set[str], field:
         return
     seen.add(value)
     record.source_id = value
+    record.source_id_local = local

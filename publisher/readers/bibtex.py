@@ -297,7 +297,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> Record | 
     if pmid is None and (_value(entry, "eprinttype") or "").lower() == "pubmed":
         pmid = _plain(_value(entry, "eprint"))
     record.pmid = pmid
-    claim_source_id(record, entry.key, seen_ids, "entry key")
+    claim_source_id(record, entry.key, seen_ids, "entry key", local=True)
     if mentions_case_report(record.title):
         record.publication_types.append("Case Reports")
     for found in entry.fields:

@@ -168,7 +168,7 @@ def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Re
     note_pmid = _NOTE_PMID.search(text_value(item.get("note")) or "")
     if pmid := text_value(item.get("PMID")) or (note_pmid.group(1) if note_pmid else None):
         record.pmid = pmid
-    claim_source_id(record, text_value(item.get("id")), seen_ids, "id")
+    claim_source_id(record, text_value(item.get("id")), seen_ids, "id", local=True)
     if mentions_case_report(record.title):
         record.publication_types.append("Case Reports")
     for key, value in item.items():

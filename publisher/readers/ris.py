@@ -117,9 +117,12 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
                 record.warnings.append(f"LA: unknown language {part.strip()!r} not published")
             elif tag not in record.languages:
                 record.languages.append(tag)
-    claim_source_id(
-        record, first(entry, "AN", "ID"), seen_ids, "AN" if first(entry, "AN") else "ID"
-    )
+    # AN is the database's accession number; ID is the exporting library's own number.
+    accession = first(entry, "AN")
+    if accession:
+        claim_source_id(record, accession, seen_ids, "AN")
+    else:
+        claim_source_id(record, first(entry, "ID"), seen_ids, "ID", local=True)
     if any(mentions_case_report(v) for v in [record.title, *values(entry, "M3")]):
         record.publication_types.append("Case Reports")
     _unknown(record, entry)
