@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import os
 import socket
 import threading
 import time
@@ -333,3 +334,24 @@ def test_proxied_answer_over_the_byte_limit_is_a_400(oxigraph: Endpoints, tmp_pa
         assert small.status_code == 200 and small.json()["boolean"] is True
     finally:
         stop_server(process)
+
+
+def test_settings_travel_to_web_workers_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`serve --workers N` hands the command line's settings over as PUBLISHER_*: every
+    setting must come back the same from them."""
+    from publisher.config import Settings
+
+    given = Settings(
+        sparql_query="http://127.0.0.1:9/query", sparql_update="http://127.0.0.1:9/update",
+        sparql_user="reader", sparql_password="s3cret", index=Path("/srv/index.sqlite"),
+        service_allowlist=["http://127.0.0.1:9/sparql", "https://query.wikidata.org/sparql"],
+        enable_updates=True, write_token="t" * 20, max_rows=7, workers=3,
+    )  # type: ignore[call-arg]  # fmt: skip
+    for name in list(os.environ):
+        if name.startswith("PUBLISHER_"):
+            monkeypatch.delenv(name)
+    for name, value in given.environment().items():
+        monkeypatch.setenv(name, value)
+    assert Settings() == given
