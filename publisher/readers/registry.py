@@ -13,6 +13,7 @@ from publisher.readers.bibtex import BibtexReader
 from publisher.readers.clinicaltrials import ClinicalTrialsReader
 from publisher.readers.crossref import CrossrefReader
 from publisher.readers.csl_json import CslJsonReader
+from publisher.readers.limits import within_limits
 from publisher.readers.marc_binary import MarcBinaryReader
 from publisher.readers.marc_json import MarcJsonReader
 from publisher.readers.marcxml import MarcXmlReader
@@ -68,7 +69,7 @@ def read_file(path: Path, format_name: str = AUTO) -> Iterator[ReadItem]:
                 yield ReadError(where, f"unrecognised format (tried: {tried})")
                 return
             stream.seek(0)
-            yield from reader.read(stream, str(path))
+            yield from within_limits(reader.read(stream, str(path)))
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         yield ReadError(where, f"cannot read the file: {error}")
 

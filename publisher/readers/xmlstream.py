@@ -112,6 +112,8 @@ def release(element: Element) -> None:
 
 XMLSyntaxError = etree.XMLSyntaxError
 _CUT_OFF = ("premature end", "end of data", "not closed", "no element found")
+_OVER_LIMIT = ("resource limit exceeded", "xml_parse_huge", "excessive depth")
+_HUGE_ADVICE = re.compile(r",?\s*(?:try|use) XML_PARSE_HUGE(?: option)?")
 
 
 def describe_syntax_error(error: Exception, source: XmlSource | None = None) -> str:
@@ -119,9 +121,23 @@ def describe_syntax_error(error: Exception, source: XmlSource | None = None) -> 
     error right where the input stops is a truncation whatever libxml2 calls it (a file
     cut inside a tag gives "Couldn't find end of Start Tag")."""
     message = str(getattr(error, "msg", "") or error)
+    if any(words in message.lower() for words in _OVER_LIMIT):
+        return _over_limit(message)
     cut = any(words in message.lower() for words in _CUT_OFF)
     cut = cut or (source is not None and source.input.ends_at(error))
     return f"{'truncated' if cut else 'not well-formed'} XML ({message})"
+
+
+def _over_limit(message: str) -> str:
+    """libxml2's guards against hostile XML (we never set huge_tree): a text over
+    10,000,000 bytes, or elements nested over 256 deep. Said as a limit, not as broken
+    XML, and without libxml2's advice to the programmer (XML_PARSE_HUGE)."""
+    words = _HUGE_ADVICE.sub("", message).strip(" ,")
+    return (
+        f"XML over a size limit ({words}): one text may be at most "
+        "10,000,000 bytes and elements may nest at most 256 deep; nothing after this "
+        "point of the file is read"
+    )
 
 
 def text_of(element: Element) -> str:

@@ -29,13 +29,14 @@ from publisher.web import (
     harvest,
     jsonld,
     listings,
+    openapi,
     queryui,
     resolve,
     security,
     service_description,
     sparql,
 )
-from publisher.web.conneg import negotiate
+from publisher.web.conneg import negotiate, quoted
 from publisher.web.cors import OpenCORS
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
@@ -199,6 +200,7 @@ def create_app(
             _represent, request, iri, triples, base, views, description.modified
         )
 
+    openapi.install(app)  # every route, every answer and media type: see publisher.web.openapi
     return app
 
 
@@ -217,7 +219,7 @@ def _media_type(request: Request) -> str:
         media_type = negotiate(accept, RESOURCE_OFFERS)
         if media_type is None:
             raise ClientError(
-                406, f"cannot serve {accept!r}; available: {', '.join(RESOURCE_OFFERS)}"
+                406, f"cannot serve {quoted(accept)}; available: {', '.join(RESOURCE_OFFERS)}"
             )
     return media_type
 

@@ -69,6 +69,19 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
+def quoted(header: str | None, limit: int = 200) -> str:
+    """An Accept header as a 406 message quotes it: whole when short; else its start,
+    its number of alternatives and the limit, so that a client sending thousands of
+    them learns why the ones at the end were not considered."""
+    text = repr(header or "")
+    if len(text) <= limit:
+        return text
+    count = (header or "").count(",") + 1
+    return (
+        f"{text[:limit]}... ({count:,} alternatives; only the first {MAX_ACCEPT_ITEMS} are read)"
+    )
+
+
 def negotiate(header: str | None, offers: list[str]) -> str | None:
     """The offer the client prefers most; ties go to the server's order of `offers`.
 

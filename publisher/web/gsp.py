@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
 
-from publisher.web.conneg import negotiate
+from publisher.web.conneg import negotiate, quoted
 from publisher.web.errors import ClientError
 from publisher.web.formats import (
     GRAPH_ACCEPT_ALIASES,
@@ -97,7 +97,8 @@ class GraphStore:
         accept = request.headers.get("accept")
         chosen = negotiate(accept, [*OFFERS, *GRAPH_ACCEPT_ALIASES])
         if chosen is None:
-            raise ClientError(406, f"cannot answer in {accept!r}; available: {', '.join(OFFERS)}")
+            available = ", ".join(OFFERS)
+            raise ClientError(406, f"cannot answer in {quoted(accept)}; available: {available}")
         graph_format = GRAPH_BY_MEDIA_TYPE[GRAPH_ACCEPT_ALIASES.get(chosen, chosen)]
         if not await run_in_threadpool(self.store.graph_exists, graph):
             raise ClientError(404, f"no graph {graph}")

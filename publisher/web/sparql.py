@@ -26,7 +26,7 @@ from publisher.config import Settings
 from publisher.sparql_text import add_using, has_keyword, service_targets
 from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, QueryFailed, QueryJob
-from publisher.web.conneg import negotiate
+from publisher.web.conneg import negotiate, quoted
 from publisher.web.errors import ClientError
 from publisher.web.federation import refused_address
 from publisher.web.formats import (
@@ -376,5 +376,5 @@ def _choose(
     offers: list[str] = [f.media_type for f in formats]
     media_type = negotiate(query.accept, [*offers, *accept_aliases])
     if media_type is None:
-        return None, f"cannot answer in {query.accept!r}; available: {', '.join(offers)}"
+        return None, f"cannot answer in {quoted(query.accept)}; available: {', '.join(offers)}"
     return accept_aliases.get(media_type, media_type), ""
