@@ -126,6 +126,10 @@ class Record:
     source: SourceRef
     title: str | None = None
     abstract: str | None = None
+    # BCP 47 tag of the abstract when the source states it apart from the article's own
+    # languages (MEDLINE's <Abstract> is English whatever the article's language); None:
+    # the abstract is in the article's (first) language.
+    abstract_language: str | None = None
     languages: list[str] = field(default_factory=list)  # BCP 47 tags
     authors: list[Agent] = field(default_factory=list)  # in the source's order
     contributors: list[Agent] = field(default_factory=list)

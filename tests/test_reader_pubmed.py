@@ -179,6 +179,27 @@ def test_variants_of_our_own() -> None:
     assert isinstance(delete, ReadNotice) and "1000005, 1000006" in delete.message
 
 
+def test_abstract_of_a_german_article_is_tagged_english() -> None:
+    """MEDLINE's <Abstract> holds the English abstract whatever the article's language
+    (NLM's element descriptions; other languages go to <OtherAbstract>). Record 1 of our
+    variants is a German article (<Language>ger</Language>) with an English abstract."""
+    first = next(iter(read_file(DATA / "variants_set.xml")))
+    assert isinstance(first, Record)
+    assert (first.languages, first.abstract_language) == (["de"], "en")
+    mapped = RecordMapper(BASE).map(first)
+    schema = "https://schema.org/"
+    values = {
+        (t.predicate.value, t.object.value, getattr(t.object, "language", None))
+        for t in mapped.triples
+        if t.subject == mapped.article
+        and t.predicate.value in (schema + "abstract", schema + "inLanguage")
+    }
+    assert values == {
+        (schema + "abstract", "An unlabelled abstract with x2 in it.", "en"),
+        (schema + "inLanguage", "de", None),
+    }
+
+
 def test_medline_citation_set_root() -> None:
     first, second = read_file(DATA / "medline_citation_set.xml")
     assert isinstance(first, Record) and isinstance(second, Record)

@@ -161,7 +161,9 @@ class RecordMapper:
             out.add(article, SCHEMA_NAME, Literal(record.title))
             # What search engines read as the article's title (their Article guidance).
             out.add(article, schema("headline"), Literal(record.title))
-        language = record.languages[0] if record.languages else UNDETERMINED_LANGUAGE
+        language = record.abstract_language or (
+            record.languages[0] if record.languages else UNDETERMINED_LANGUAGE
+        )
         if record.abstract:
             out.add(article, schema("abstract"), Literal(record.abstract, language=language))
         for tag in record.languages:

@@ -177,6 +177,11 @@ def parse_article(element: Element, where: SourceRef) -> Record | ReadError:
         return ReadError(where, "the article has no title (ArticleTitle is missing or empty)",
                          field="ArticleTitle")  # fmt: skip
     record.abstract = _abstract(article)
+    if record.abstract:
+        # NLM: "English-language abstracts are taken directly from the published article
+        # and included in the <Abstract>" (other languages go to <OtherAbstract>), so a
+        # German article's <Abstract> is English, not German.
+        record.abstract_language = "en"
     for language in article.iter("Language"):
         _add_language(record, _text(language))
     _journal(record, article, citation)
