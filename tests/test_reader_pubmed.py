@@ -404,7 +404,9 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
                     s:isPartOf <{BASE}periodical/issn/0028-4793/volume/367/issue/2> .
                 <{BASE}periodical/issn/0028-4793> s:alternateName "N Engl J Med" ;
                     s:issn "0028-4793", "1533-4406" .
-                <https://id.nlm.nih.gov/mesh/D008545> s:name "Melanoma" ; s:termCode "D008545" .
+                <https://id.nlm.nih.gov/mesh/D008545> a s:DefinedTerm ;
+                    s:name "Melanoma" ; s:termCode "D008545" ;
+                    s:inDefinedTermSet <https://id.nlm.nih.gov/mesh/> .
             }} }}""")
         (row,) = store.query(f"""
             PREFIX s: <https://schema.org/>
@@ -413,6 +415,16 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
                 <{article}> <http://purl.org/ontology/bibo/authorList>/rdf:rest*/rdf:first ?member
             }}""")  # type: ignore[misc]
         assert int(row[0].value) == 26
+        # every one of the 20 <DescriptorName>s of the sample (counted with grep) is a
+        # MeSH DefinedTerm the article is about
+        (row,) = store.query(f"""
+            PREFIX s: <https://schema.org/>
+            SELECT (COUNT(DISTINCT ?term) AS ?n) WHERE {{
+                <{article}> s:about ?term .
+                ?term a s:DefinedTerm ; s:inDefinedTermSet <https://id.nlm.nih.gov/mesh/> ;
+                      s:termCode ?code .
+                FILTER(STR(?term) = CONCAT("https://id.nlm.nih.gov/mesh/", ?code)) }}""")  # type: ignore[misc]
+        assert int(row[0].value) == 20
         assert store.query(f"""
             PREFIX s: <https://schema.org/>
             PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
