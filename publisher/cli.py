@@ -551,7 +551,7 @@ def migrate(
         str | None,
         typer.Option(
             "--sparql-update",
-            help="The SPARQL store's update URL [env: PUBLISHER_SPARQL_UPDATE; default its"
+            help="The SPARQL store's update URL \\[env: PUBLISHER_SPARQL_UPDATE; default its"
             " query URL]",
         ),
     ] = None,
