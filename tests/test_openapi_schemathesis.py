@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from starlette.routing import Mount
+from starlette.testclient import TestClient
 
 from publisher.config import Settings
 from publisher.store.factory import open_store
@@ -132,3 +133,13 @@ def test_rdf_media_types_are_described(api: BaseSchema) -> None:
             *results,
             "text/html",
         }
+
+
+def test_a_path_no_route_takes_is_a_plain_text_404(api: BaseSchema) -> None:
+    """A line break in a path matches no route, not even the catch-all: Starlette's own
+    404 then, but in plain text like every other error (schemathesis found it JSON)."""
+    with TestClient(api.app) as client:
+        response = client.get("/doi/10.1000%0Ax")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "Not Found\n"

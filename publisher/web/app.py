@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from publisher.config import Settings
 from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
@@ -112,6 +113,14 @@ def create_app(
     async def client_error(_: Request, error: ClientError) -> Response:
         return PlainTextResponse(
             error.message + "\n", status_code=error.status, headers=error.headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def routing_error(_: Request, error: StarletteHTTPException) -> Response:
+        # Starlette's own refusals (no route takes a path with a line break in it, a
+        # method a route lacks): plain text like every other error here, not JSON.
+        return PlainTextResponse(
+            f"{error.detail}\n", status_code=error.status_code, headers=error.headers
         )
 
     @app.exception_handler(StoreUnavailable)

@@ -43,8 +43,7 @@ SCHEMAS: dict[str, Json] = {
     ACTIVITY_JSON: OBJECT,
     JSON: OBJECT,
 }
-# Starlette's own refusals (an unknown static file, a method a mount does not take).
-DETAIL: Json = {"application/json": {"schema": {"type": "object", "required": ["detail"]}}}
+
 WHY: dict[int, str] = {
     200: "OK",
     201: "Created (Location names the new graph)",
@@ -127,6 +126,9 @@ GSP_BODY: Json = {
 }
 GSP_WRITE = _answers({201: [], 204: []}, (400, 401, 403, 404, 413, 415, 503))
 HTML_OR_JSON = [HTML, JSON]
+# A path whose number is not a number is not this route's: the resource route answers
+# it (400 for what is no IRI, 404 for what is not published).
+FALLS_THROUGH = (400, 404, 406, 410, 422, 503)
 DUMP_TYPES = ["application/gzip", "application/octet-stream"]
 
 # path -> method -> what to merge into FastAPI's operation (or the whole operation, for
@@ -138,11 +140,10 @@ OPERATIONS: dict[str, dict[str, Json]] = {
         "get": {
             "summary": "Scripts and styles of the query page",
             "parameters": [{"name": "file", "in": "path", "required": True, "schema": STRING}],
-            "responses": {
-                **_answers({200: ["text/javascript", "text/css", "application/octet-stream"]}, ()),
-                **{str(s): {"description": WHY[s], "content": DETAIL} for s in (404, 405)},
-                "304": _answer(304),
-            },
+            "responses": _answers(
+                {200: ["text/javascript", "text/css", "application/octet-stream"], 304: []},
+                (404, 405),
+            ),
         }
     },
     "/sparql": {
@@ -182,7 +183,7 @@ OPERATIONS: dict[str, dict[str, Json]] = {
         for kind in ("doi", "pmid", "issn", "orcid", "nct", "eudract", "drks", "isrctn")
     },
     "/sitemap.xml": {"get": {"responses": _answers({200: [XML]}, (503,))}},
-    "/sitemaps/{number}.xml": {"get": {"responses": _answers({200: [XML]}, (404, 422, 503))}},
+    "/sitemaps/{number}.xml": {"get": {"responses": _answers({200: [XML]}, FALLS_THROUGH)}},
     "/.well-known/void": {"get": {"parameters": [FORMAT], "responses": REPRESENTED}},
     "/dataset": {"get": {"parameters": [FORMAT], "responses": REPRESENTED}},
     "/dumps": {
@@ -203,7 +204,7 @@ OPERATIONS: dict[str, dict[str, Json]] = {
     },
     "/changes": {"get": {"responses": _answers({200: [ACTIVITY_JSONLD, ACTIVITY_JSON]}, (503,))}},
     "/changes/{number}": {
-        "get": {"responses": _answers({200: [ACTIVITY_JSONLD, ACTIVITY_JSON]}, (404, 422, 503))}
+        "get": {"responses": _answers({200: [ACTIVITY_JSONLD, ACTIVITY_JSON]}, FALLS_THROUGH)}
     },
     "/search": {
         "get": {
