@@ -118,3 +118,28 @@ def test_same_bibtex_key_in_two_files_names_two_graphs(tmp_path: Path) -> None:
         (f"{BASE}graph/bibtex/file/one.bib/id/a", "First paper, revised"),
         (f"{BASE}graph/bibtex/file/two.bib/id/a", "Second paper"),
     ]
+
+
+def test_same_trial_from_two_articles_is_one_resource(tmp_path: Path) -> None:
+    """Issue 2: two different articles (two catalogue pages, two DOIs) that both name
+    NCT02349698 mention one trial resource, not two."""
+    page = (
+        "{title}\n\nBibliographic Details\nPublished in:Journal of Examples 2020\n"
+        "Format: Article\nDOI:{doi}\nSummary:Registered as NCT02349698 at ClinicalTrials.gov.\n"
+    )
+    pages = tmp_path / "two.txt"
+    pages.write_text(
+        page.format(title="First article", doi="10.1234/first")
+        + "\n"
+        + page.format(title="Second article", doi="10.1234/second")
+    )
+    store = tmp_path / "store"
+    result = run_cli("ingest", "--store", str(store), str(pages))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    trial = f"{BASE}trial/nct/NCT02349698"
+    assert _rows(store, "SELECT DISTINCT ?t WHERE { ?t a s:MedicalTrial }") == [(trial,)]
+    assert _rows(store, "SELECT ?a ?t WHERE { ?a s:mentions ?t }") == [
+        (f"{BASE}article/doi/10.1234/first", trial),
+        (f"{BASE}article/doi/10.1234/second", trial),
+    ]
