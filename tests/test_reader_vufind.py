@@ -261,3 +261,12 @@ def test_latin1_bytes_reject_only_their_page() -> None:
     assert bad.field == "Veröffentlicht in"
     assert isinstance(last, Record) and last.title == "Dritter Artikel"
     assert last.languages == ["de"]
+
+
+def test_latin1_value_after_a_utf8_label_names_the_label() -> None:
+    data = "Titel\n\nBibliographische Detailangaben\nVeröffentlicht in:".encode()
+    data += "Ärzteblatt 2020\n".encode("latin-1")
+    (error,) = READER.read(io.BytesIO(data), "mixed.txt")
+    assert isinstance(error, ReadError) and error.field == "Veröffentlicht in"
+    # "Veröffentlicht in:" is 18 characters; the Latin-1 "Ä" is the 19th
+    assert error.message == "line 4 is not UTF-8 text (bad byte at column 19; Latin-1?)"
