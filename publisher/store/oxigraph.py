@@ -33,6 +33,7 @@ from publisher.store.disk import writes
 LABEL_PREDICATES = (SCHEMA_NAME, RDFS_LABEL, RDF_TYPE, schema("url"), schema("sameAs"))
 GENERATED_AT = NamedNode(PROV_GENERATED_AT)
 _LABELS = frozenset(LABEL_PREDICATES)
+FLUSH_EVERY = 300_000  # quads loaded by replace_graphs between two flushes to disk
 
 
 class OxigraphStore(Store):
@@ -40,6 +41,7 @@ class OxigraphStore(Store):
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self._path = None if path is None else Path(path)
+        self._unflushed = 0
         if path is None:
             self._store = OxStore()
         elif read_only:
@@ -77,7 +79,14 @@ class OxigraphStore(Store):
     def _load(self, n_quads: list[bytes]) -> None:
         if n_quads:
             # `load` is one transaction (unlike `bulk_load`): all of the batch or none.
-            self._store.load(b"".join(n_quads), format=RdfFormat.N_QUADS)
+            data = b"".join(n_quads)
+            self._store.load(data, format=RdfFormat.N_QUADS)
+            self._unflushed += data.count(b"\n")
+            if self._unflushed >= FLUSH_EVERY:
+                # RocksDB keeps written data in memory tables (about 1 KiB a quad here)
+                # until they are flushed to disk: bounded memory for a long ingest.
+                self._store.flush()
+                self._unflushed = 0
 
     @writes
     def remove_graph(self, graph: NamedNode) -> None:
