@@ -268,7 +268,7 @@ class Tally:
     records: int = 0
     errors: int = 0
     notices: int = 0
-    failures: int = 0
+    failures: int = 0  # distinct failures: hypothesis stops at the first, shrunk
     slowest: float = 0.0
 
     def count(self, items: list[ReadItem] | None, seconds: float) -> None:
@@ -323,14 +323,14 @@ def fuzz(
             items = check(case)
         except BaseException:
             failing[:] = [case]
-            tally.failures += 1
             raise
         tally.count(items, time.monotonic() - started)
 
     try:
         run()
     finally:
-        if failing:
+        if failing:  # hypothesis replays the minimal case last
+            tally.failures = 1
             save_regression(name, save(failing[0]))
         tally.publish()
     return tally

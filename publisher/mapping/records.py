@@ -161,8 +161,8 @@ class RecordMapper:
             out.add(article, SCHEMA_NAME, Literal(record.title))
             # What search engines read as the article's title (their Article guidance).
             out.add(article, schema("headline"), Literal(record.title))
-        language = record.abstract_language or (
-            record.languages[0] if record.languages else UNDETERMINED_LANGUAGE
+        language = _language_tag(
+            record.abstract_language or (record.languages[0] if record.languages else None)
         )
         if record.abstract:
             out.add(article, schema("abstract"), Literal(record.abstract, language=language))
@@ -348,6 +348,19 @@ def _rdf_list(out: _Triples, items: list[NamedNode]) -> BlankNode | NamedNode:
 
 def _date_literal(date: PartialDate) -> Literal:
     return Literal(date.isoformat(), datatype=_DATE_TYPES[date.precision])
+
+
+def _language_tag(tag: str | None) -> str:
+    """The abstract's language tag, or `und` when the source's is none that RDF allows
+    (BCP 47, as pyoxigraph checks it): a bad tag must not cost the record its abstract
+    (the mapping fuzz test found `languages=['']` failing the whole record)."""
+    if tag:
+        try:
+            Literal("", language=tag)
+            return tag
+        except ValueError:
+            pass
+    return UNDETERMINED_LANGUAGE
 
 
 def _page_literal(value: str) -> Literal:
