@@ -116,7 +116,7 @@ def _check_nejm(record: Record) -> None:
     assert record.trials == [TrialId("nct", "NCT01245062")]  # 500 note
     # the doi.org link became the DOI, the publisher's page is a link
     assert record.links == ["https://www.nejm.org/doi/full/10.1056/NEJMoa1203421"]
-    assert record.source_id == "pm22663011"
+    assert record.source_id == "(DNLM)pm22663011"  # 001 with its 003
     assert record.warnings == [] and record.unknown_fields == []
 
 
@@ -185,7 +185,7 @@ def test_lobid_article_real_sample() -> None:
         "Düsseldorf-Gerresheim", "Festschrift", "Quelle", "Geschichte 1933-1939",
     ]  # the four 689 links of the subject chain  # fmt: skip
     assert record.doi is None and record.abstract is None
-    assert record.source_id == "99371597489906441"
+    assert record.source_id == "(DE-605)99371597489906441"
     assert (record.source.position, record.source.line) == (1, 2)
 
 
@@ -353,7 +353,7 @@ def test_repeated_001_does_not_name_two_graphs() -> None:
     data = ARTICLES_MRC.read_bytes()
     first_end = data.index(b"\x1d") + 1
     first, again = _read(BINARY, data[:first_end] * 2)
-    assert _record(first).source_id == "pm22663011"
+    assert _record(first).source_id == "(DNLM)pm22663011"
     assert _record(again).source_id is None
     assert any("repeats an earlier record" in w for w in _record(again).warnings)
 
@@ -416,7 +416,7 @@ def test_latin1_bytes_in_a_utf8_binary_record() -> None:
     error = _error(items[0])
     assert error.field == "245 $a" and "not UTF-8" in error.message
     assert error.source.position == 1
-    assert [_record(i).source_id for i in items[1:]] == ["pm22663011", "fonc2021699946"]
+    assert [_record(i).source_id for i in items[1:]] == ["(DNLM)pm22663011", "fonc2021699946"]
 
 
 def test_latin1_bytes_in_a_utf8_marcxml_file() -> None:
@@ -616,7 +616,7 @@ def test_ingest_lobid_article_end_to_end(tmp_path: Path) -> None:
                     s:isPartOf / s:isPartOf / s:isPartOf ?journal .
                   ?journal s:name "Gerrikuss" .
                   GRAPH ?g { ?article s:keywords "Festschrift" }
-                  FILTER(STRENDS(STR(?g), "/id/99371597489906441")) }"""
+                  FILTER(STRENDS(STR(?g), "/id/(DE-605)99371597489906441")) }"""
         )
     finally:
         opened.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import BASE, run_cli, shared_path
+from conftest import BASE, REPO, run_cli, shared_path
 
 from publisher.store.oxigraph import OxigraphStore
 
@@ -142,4 +142,35 @@ def test_same_trial_from_two_articles_is_one_resource(tmp_path: Path) -> None:
     assert _rows(store, "SELECT ?a ?t WHERE { ?a s:mentions ?t }") == [
         (f"{BASE}article/doi/10.1234/first", trial),
         (f"{BASE}article/doi/10.1234/second", trial),
+    ]
+
+
+def test_marc_001_without_003_names_a_graph_per_file(tmp_path: Path) -> None:
+    """MARC 001 is unique within the catalogue 003 names. Our MARCXML fixture's first
+    record has 001 pm22663011 with 003 DNLM, its second 001 fonc2021699946 and no 003.
+    A second file from another catalogue reuses 001 fonc2021699946 for another article:
+    both are published; the DNLM record, the same in both files, is one graph."""
+    fixture = (REPO / "tests" / "data" / "marc" / "articles.xml").read_text(encoding="utf-8")
+    first, other = tmp_path / "catalogue_a.xml", tmp_path / "catalogue_b.xml"
+    first.write_text(fixture, encoding="utf-8")
+    other.write_text(
+        fixture.replace("10.3389/fonc.2021.699946", "10.1234/another").replace(
+            "Successful Treatment of Refractory", "Another Treatment of Refractory"
+        ),
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    result = run_cli("ingest", "--store", str(store), str(first), str(other))
+    assert result.returncode == 0, result.stdout + result.stderr
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a pub:SourceRecord } }"
+    assert _rows(store, graphs) == [
+        (f"{BASE}graph/marcxml/file/catalogue_a.xml/id/fonc2021699946",),
+        (f"{BASE}graph/marcxml/file/catalogue_b.xml/id/fonc2021699946",),
+        (f"{BASE}graph/marcxml/id/(DNLM)pm22663011",),
+    ]
+    articles = "SELECT ?a WHERE { ?a a s:ScholarlyArticle }"
+    assert _rows(store, articles) == [
+        (f"{BASE}article/doi/10.1056/nejmoa1203421",),
+        (f"{BASE}article/doi/10.1234/another",),
+        (f"{BASE}article/doi/10.3389/fonc.2021.699946",),
     ]

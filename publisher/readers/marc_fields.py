@@ -242,7 +242,13 @@ def read_article(
         )
     record = marc_to_record(marc, source, hosts)
     record.source_id = None
-    claim_source_id(record, _control(marc, "001"), set() if seen is None else seen, "001")
+    # 001 is unique within the catalogue 003 names: "(DNLM)pm22663011", as 035 writes it,
+    # holds across files; a bare 001 holds only within its file (two catalogues' exports
+    # may both have a record 1), so its graph's name adds the file's (`claim_source_id`).
+    control, catalogue = _control(marc, "001"), _control(marc, "003")
+    value = f"({catalogue}){control}" if control and catalogue else control
+    seen_ids = set() if seen is None else seen
+    claim_source_id(record, value, seen_ids, "001", local=not catalogue)
     return record
 
 
