@@ -309,11 +309,13 @@ def fuzz(
     check: Callable[[T], list[ReadItem] | None],
     save: Callable[[T], bytes],
     examples: int = EXAMPLES,
+    label: str = "",
 ) -> Tally:
     """Run `check` on `examples` cases; on failure keep the minimal case (the last one
-    hypothesis replays) as a regression fixture under fuzz_regressions/<name>/."""
+    hypothesis replays) as a regression fixture under fuzz_regressions/<name>/; `label`
+    names the run in the figures when it is not `name`."""
     failing: list[T] = []
-    tally = Tally(name)
+    tally = Tally(label or name)
 
     @fuzz_settings(examples)
     @given(strategy)
