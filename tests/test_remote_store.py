@@ -355,3 +355,28 @@ def test_settings_travel_to_web_workers_through_the_environment(
     for name, value in given.environment().items():
         monkeypatch.setenv(name, value)
     assert Settings() == given
+
+
+def test_virtuoso_results_are_mended() -> None:
+    """What Virtuoso 7.2 answered here (captured by hand), read as standard results:
+    `typed-literal`, `nodeID://` blank nodes, an empty xml:lang, ASK as a one-row SELECT."""
+    from publisher.store.remote import _results
+
+    select = (
+        b'{ "head": { "link": [], "vars": ["s", "o", "n"] }, "results": { "distinct": false,'
+        b' "ordered": true, "bindings": [ { "s": { "type": "bnode", "value": "nodeID://b10000" },'
+        b' "o": { "type": "literal", "xml:lang": "", "value": "plain" },'
+        b' "n": { "type": "typed-literal", "datatype":'
+        b' "http://www.w3.org/2001/XMLSchema#integer", "value": "1" }} ] } }'
+    )
+    (row,) = list(_results(select))  # type: ignore[arg-type]
+    assert isinstance(row["s"], BlankNode) and row["s"].value == "b10000"
+    assert row["o"] == Literal("plain")
+    assert row["n"] == Literal("1", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    ask = (
+        b'{ "head": { "link": [], "vars": ["__ASK_RETVAL"] }, "results": { "distinct": false,'
+        b' "ordered": true, "bindings": [ { "__ASK_RETVAL": { "type": "typed-literal",'
+        b' "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "1" }} ] } }'
+    )
+    assert bool(_results(ask)) is True
+    assert bool(_results(ask.replace(b'"value": "1"', b'"value": "0"'))) is False

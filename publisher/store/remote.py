@@ -609,6 +609,8 @@ def _results(body: bytes) -> QuerySolutions | QueryBoolean:
 
 def _mend_term(term: dict[str, Any]) -> None:
     kind = term.get("type")
+    if "xml:lang" in term and not term["xml:lang"]:
+        del term["xml:lang"]  # Virtuoso writes an empty one on some plain literals
     if kind == "typed-literal":
         term["type"] = "literal"
     elif kind == "bnode":
