@@ -496,3 +496,43 @@ def test_a_read_only_store_folder(clean: Clean, small_disk: SmallDisk) -> None:
     finally:
         os.kill(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_a_full_disk_refuses_web_writes_with_503(small_disk: SmallDisk) -> None:
+    """Graph Store PUTs until the disk is full: each refused one is a 503 saying so, never
+    a 500; the store keeps every acknowledged graph whole and still answers queries."""
+    if not small_disk.mounted:
+        pytest.skip("needs a small tmpfs (root, mount allowed)")
+    path = small_disk.folder / "store"
+    OxigraphStore(path).close()
+    process, server = start_server(
+        path, extra_args=["--enable-updates"], env={"PUBLISHER_WRITE_TOKEN": TOKEN}
+    )
+    acknowledged: list[int] = []
+    refused: list[httpx.Response] = []
+    try:
+        with httpx.Client(timeout=60) as client:
+            for n in range(400):
+                response = put_version(client, server.url, n, 1)
+                if response.status_code >= 500:
+                    refused.append(response)
+                    if len(refused) == 3:
+                        break
+                else:
+                    assert response.status_code == 201, response.text
+                    acknowledged.append(n)
+            count = client.get(
+                server.url + "/sparql",
+                params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert acknowledged and len(refused) == 3
+    for response in refused:
+        assert response.status_code == 503
+        assert response.text.startswith(f"cannot write to the store at {path}: the disk is full")
+    assert count.json()["results"]["bindings"][0]["n"]["value"] == str(200 * len(acknowledged))
+    held = stored_triples(path)
+    assert held == {graph_iri(n): as_set(version(n, 1)) for n in acknowledged}

@@ -57,7 +57,7 @@ def refused_write(error: BaseException, where: Path | str | None) -> StoreWriteF
     place = f" at {where}" if where is not None else ""
     return StoreWriteFailed(
         f"cannot write to the store{place}: {_MEANING[code]} ({error}); what is stored is"
-        " whole records only: make room (or make it writable) and run the same command again"
+        " whole records only: make room (or make it writable) and do the same again"
     )
 
 
