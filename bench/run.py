@@ -422,7 +422,7 @@ def bench_rdflib_endpoint(report: Report, small: Path, repeat: int) -> None:
     our_url, rdf_url = f"http://127.0.0.1:{our_port}", f"http://127.0.0.1:{rdf_port}"
     with (
         server(ours(small, our_port), f"{our_url}/sparql?query=ASK%7B%7D"),
-        server(rdf, f"{rdf_url}/?query=ASK%7B%7D"),
+        server(rdf, f"{rdf_url}/?query=ASK%7B%7D", timeout=1800),  # it parses everything first
     ):
         client = httpx.Client(timeout=300)
         ratios = []
