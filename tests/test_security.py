@@ -120,6 +120,18 @@ def test_pages_carry_the_security_headers(served: Served, path: str) -> None:
     assert response.headers["x-frame-options"] == "DENY"
 
 
+def test_the_api_documentation_page_has_its_own_policy(served: Served) -> None:
+    """FastAPI's Swagger UI (no record content) needs its inline script and its CDN; no
+    other page gets them."""
+    response = httpx.get(served.server.url + "/api", headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    policy = directives(response.headers["content-security-policy"])
+    assert policy["script-src"] == ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"]
+    assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+    page = httpx.get(served.server.url + "/sparql", headers={"Accept": BROWSER})
+    assert directives(page.headers["content-security-policy"])["script-src"] == ["'self'"]
+
+
 @pytest.mark.parametrize(
     ("path", "accept"),
     [

@@ -102,7 +102,9 @@ def create_app(
         max_age=86400,
     )
     # nosniff and Referrer-Policy on every answer, a Content-Security-Policy on pages.
-    app.add_middleware(security.SecurityHeaders)
+    app.add_middleware(
+        security.SecurityHeaders, docs_paths=(app.docs_url, app.swagger_ui_oauth2_redirect_url)
+    )
     base = settings.base_uri
     views = ViewBuilder(base, store)
     ontology = _load_ontology(base)
