@@ -326,17 +326,17 @@ class RemoteStore(Store):
         Should the walk reach a blank node whose triples did not come, the first request
         is made again with a path that reaches every blank node of the graph.
         """
-        rows, stamps = self._describe_rows(_describe_query(resource, deep=False))
+        rows, stamps = self._rows(_describe_query(resource, deep=False))
         if not rows:
             return Description([], frozenset(), None)
         walk = _walk(resource, rows)
         if walk.missing:
-            rows, stamps = self._describe_rows(_describe_query(resource, deep=True))
+            rows, stamps = self._rows(_describe_query(resource, deep=True))
             walk = _walk(resource, rows)
         seen, graphs = walk.seen, set(walk.graphs)
         linked = [n for key, n in walk.neighbours.items() if key not in walk.visited]
         if linked:
-            labels, more = self._describe_rows(_labels_query(linked))
+            labels, more = self._rows(_labels_query(linked))
             for triple, graph in labels:
                 seen.setdefault(str(triple), triple)
                 graphs.add(graph)
@@ -344,7 +344,7 @@ class RemoteStore(Store):
         times = [stamps[g.value] for g in graphs if g.value in stamps]
         return Description(list(seen.values()), frozenset(graphs), latest_time(times))
 
-    def _describe_rows(
+    def _rows(
         self, query: str
     ) -> tuple[list[tuple[Triple, NamedNode]], dict[str, RdfLiteral]]:
         """The (?g ?s ?p ?o) rows as triples and their graph; the (?g ?t) rows as the
@@ -386,7 +386,7 @@ class RemoteStore(Store):
                 f"SELECT ?g ?s ?p ?o ?t WHERE {{ VALUES ?g {{ {values} }}"
                 " GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
             )
-            for triple, graph in self._describe_rows(query)[0]:
+            for triple, graph in self._rows(query)[0]:
                 yield Quad(triple.subject, triple.predicate, triple.object, graph)
 
     # --- Writes --------------------------------------------------------------------------
