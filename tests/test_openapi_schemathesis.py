@@ -143,3 +143,21 @@ def test_a_path_no_route_takes_is_a_plain_text_404(api: BaseSchema) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.text == "Not Found\n"
+
+
+@pytest.mark.parametrize(
+    ("page", "status", "message"),
+    [
+        ("99999999999999999999", 404, "page=99999999999999999999: there is no such page\n"),
+        ("%C2%B2", 400, "page='²': pages are numbered 1, 2, 3, ...\n"),
+    ],
+)
+def test_listing_page_numbers_schemathesis_found(
+    api: BaseSchema, page: str, status: int, message: str
+) -> None:
+    """Two 500s schemathesis found: a page number past the store's OFFSET range, and a
+    Unicode digit that `str.isdigit` takes and `int` refuses."""
+    with TestClient(api.app) as client:
+        response = client.get(f"/articles?page={page}")
+    assert response.status_code == status
+    assert response.text == message

@@ -28,6 +28,7 @@ from publisher.web.errors import ClientError
 from publisher.web.formats import GRAPH_BY_MEDIA_TYPE, GRAPH_FORMATS, content_type, serialize_graph
 
 PAGE_SIZE = 50
+MAX_PAGE = 10**12  # (MAX_PAGE - 1) * PAGE_SIZE stays an OFFSET the store takes (i64)
 HTML = "text/html"
 
 
@@ -192,10 +193,15 @@ def _endpoint(
 
 
 def _page_number(value: str | None) -> int:
+    """The page asked for. ASCII digits only (`isdigit` alone takes `²`, which `int`
+    refuses); a number too large for the query's OFFSET is a page that does not exist
+    (both were 500s schemathesis found)."""
     if value is None:
         return 1
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ClientError(400, f"page={value!r}: pages are numbered 1, 2, 3, ...")
+    if int(value) > MAX_PAGE:
+        raise ClientError(404, f"page={value}: there is no such page")
     return int(value)
 
 
