@@ -8,7 +8,9 @@ Normal suite: a few cases per operation; `PUBLISHER_FUZZ=dedicated` runs 200 eac
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,7 @@ from publisher.store.factory import open_store
 from publisher.web.app import create_app
 
 EXAMPLES = 200 if DEDICATED else 8
+STATUSES: Counter[str] = Counter()  # answers that passed every check, by status class
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -76,7 +79,8 @@ def run_operation(operation: APIOperation, examples: int) -> list[str]:
     )
     @given(strategy)
     def run(case: Case) -> None:
-        case.call_and_validate(checks=CHECKS)
+        response = case.call_and_validate(checks=CHECKS)
+        STATUSES[f"{response.status_code // 100}xx"] += 1
 
     try:
         run()
@@ -86,7 +90,11 @@ def run_operation(operation: APIOperation, examples: int) -> list[str]:
 
 
 def test_every_operation_conforms(api: BaseSchema) -> None:
-    failures = [f for op in operations(api) for f in run_operation(op, EXAMPLES)]
+    STATUSES.clear()
+    every = operations(api)
+    failures = [f for op in every for f in run_operation(op, EXAMPLES)]
+    figures = {"operations": len(every), "conforming requests": sum(STATUSES.values())}
+    print(json.dumps({**figures, **dict(sorted(STATUSES.items())), "failures": len(failures)}))
     assert not failures, "\n\n".join(failures)
 
 
