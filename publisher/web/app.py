@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,10 +82,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await executor.start()
+        # The query workers start in the background: resource pages need none of them,
+        # so the server answers as soon as it listens (a query arriving meanwhile waits
+        # for its worker, as it does when all are busy).
+        starting = asyncio.create_task(executor.start())
         try:
             yield
         finally:
+            if not starting.done():
+                starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starting  # a failed start was already seen by the queries waiting
             await executor.close()
 
     app = FastAPI(
