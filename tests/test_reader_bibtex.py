@@ -192,7 +192,8 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
                     "2014-02"^^<http://www.w3.org/2001/XMLSchema#gYearMonth> ;
                 <https://schema.org/author> ?author .
               ?author <https://schema.org/name> "Christian S Hardtke" .
-              GRAPH <http://127.0.0.1:8000/graph/bibtex/file/bolognese_crossref.bib/id/Sankar_2014> { ?s ?p ?o } }"""
+              GRAPH <http://127.0.0.1:8000/graph/bibtex/file/bolognese_crossref.bib/id/Sankar_2014>
+                { ?s ?p ?o } }"""
         )
     finally:
         opened.close()
