@@ -160,9 +160,9 @@ def _read_record(
     element: Element, where: SourceRef, hosts: HostIndex, seen: set[str], repaired: bool
 ) -> ReadItem:
     header = _child(element, OAI, "header")
-    identifier = text_of(_child(header, OAI, "identifier")) if header is not None else ""
+    identifier = _child_text(header, OAI, "identifier")
     if header is not None and header.get("status") == "deleted":
-        stamp = text_of(_child(header, OAI, "datestamp"))
+        stamp = _child_text(header, OAI, "datestamp")
         when = f" on {stamp}" if stamp else ""
         return ReadNotice(
             where,
@@ -205,6 +205,13 @@ def _child(element: Element | None, ns: str, name: str) -> Element | None:
     if element is None:
         return None
     return element.find(f"{{{ns}}}{name}")
+
+
+def _child_text(element: Element | None, ns: str, name: str) -> str:
+    """The text of a child, "" when there is none: a header without its identifier or
+    datestamp is a broken record to report, not a crash (the reader fuzz test found it)."""
+    child = _child(element, ns, name)
+    return text_of(child) if child is not None else ""
 
 
 def _replacement_element(element: Element) -> str | None:
