@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fuzzing import (
     CASE_SECONDS,
+    DEDICATED,
     bad_bytes,
     check_items,
     check_mapping,
@@ -54,7 +55,8 @@ def test_reader_survives_bad_bytes(name: str) -> None:
     tally = fuzz(
         name, bad_bytes(seeds(name)), lambda data: check_reader_case(reader, data), identity
     )
-    assert tally.records and tally.errors, "the cases should reach both records and errors"
+    if DEDICATED:  # a few dozen cases may all be broken; 10,000 must reach both
+        assert tally.records and tally.errors, "the cases should reach records and errors"
 
 
 def _read_path(data: bytes, compress: bool) -> list[ReadItem]:
