@@ -318,7 +318,7 @@ class RemoteStore(Store):
     def describe_sources(self, resource: NamedNode) -> Description:
         """What the embedded store's description holds: the resource's triples and its
         blank nodes' (all levels), then its neighbours' labels and links; with the
-        `prov:generatedAtTime` of every graph they come from. Two requests, usually.
+        `prov:generatedAtTime` of every graph they come from. Three requests, usually.
 
         Blank node labels hold within one answer only, so the first request brings the
         blank-node triples near the resource (two levels, and the cells of RDF lists),
@@ -326,29 +326,27 @@ class RemoteStore(Store):
         Should the walk reach a blank node whose triples did not come, the first request
         is made again with a path that reaches every blank node of the graph.
         """
-        rows, stamps = self._rows(_describe_query(resource, deep=False))
+        rows, _ = self._rows(_describe_query(resource, deep=False))
         if not rows:
             return Description([], frozenset(), None)
         walk = _walk(resource, rows)
         if walk.missing:
-            rows, stamps = self._rows(_describe_query(resource, deep=True))
+            rows, _ = self._rows(_describe_query(resource, deep=True))
             walk = _walk(resource, rows)
         seen, graphs = walk.seen, set(walk.graphs)
         linked = [n for key, n in walk.neighbours.items() if key not in walk.visited]
         if linked:
-            labels, more = self._rows(_labels_query(linked))
-            for triple, graph in labels:
+            for triple, graph in self._rows(_labels_query(linked))[0]:
                 seen.setdefault(str(triple), triple)
                 graphs.add(graph)
-            stamps = {**stamps, **more}
-        times = [stamps[g.value] for g in graphs if g.value in stamps]
+        times = list(self._rows(_times_query(graphs))[1].values())
         return Description(list(seen.values()), frozenset(graphs), latest_time(times))
 
     def _rows(
         self, query: str
     ) -> tuple[list[tuple[Triple, NamedNode]], dict[str, RdfLiteral]]:
-        """The (?g ?s ?p ?o) rows as triples and their graph; the (?g ?t) rows as the
-        graphs' times."""
+        """The (?g ?s ?p ?o) rows as triples and their graph; ?t, where bound, as the
+        graph's time."""
         stamps: dict[str, RdfLiteral] = {}
         quads: list[tuple[Triple, NamedNode]] = []
         for row in self.select(query):
@@ -357,7 +355,7 @@ class RemoteStore(Store):
                 continue
             if isinstance(t, RdfLiteral):
                 stamps[g.value] = t
-            elif o is not None and isinstance(p, NamedNode) and not isinstance(s, RdfLiteral):
+            if o is not None and isinstance(p, NamedNode) and not isinstance(s, RdfLiteral):
                 quads.append((Triple(s, p, o), g))
         return quads, stamps
 
@@ -687,29 +685,41 @@ def _walk(resource: NamedNode, rows: list[tuple[Triple, NamedNode]]) -> _Walk:
 
 def _describe_query(resource: NamedNode, *, deep: bool) -> str:
     """(?g ?s ?p ?o) rows: the resource's own triples, its blank objects' and theirs
-    (two levels), and the cells of RDF lists it points to (an author list); with `deep`,
-    every blank-node triple reachable from its blank objects in the same graph. Also
-    (?g ?t) rows: each graph's prov:generatedAtTime."""
+    (two levels), and the cells of the RDF lists it points to (an author list: every
+    blank rdf:first / rdf:rest triple of such a graph, a few dozen). With `deep`, every
+    blank-node triple reachable from its blank objects in the same graph (a property
+    path: slower, Virtuoso most of all)."""
     r = str(resource)
-    rest = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>"
-    far = f"(!<{_NO_PREDICATE}>)+" if deep else f"{rest}+"
-    return f"""SELECT DISTINCT ?g ?s ?p ?o ?t WHERE {{
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    far = (
+        f"?b1 (!<{_NO_PREDICATE}>)+ ?s . FILTER(isBlank(?s)) ?s ?p ?o"
+        if deep
+        else f"?b1 <{rdf}rest> ?cell . ?s ?p ?o"
+        f" FILTER(isBlank(?s) && ?p IN (<{rdf}first>, <{rdf}rest>))"
+    )
+    return f"""SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   {{ GRAPH ?g {{ {r} ?p ?o }} BIND({r} AS ?s) }}
   UNION {{ GRAPH ?g {{ {r} ?l1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }}
   UNION {{ GRAPH ?g {{ {r} ?l1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?l2 ?s . FILTER(isBlank(?s))
                      ?s ?p ?o }} }}
-  UNION {{ GRAPH ?g {{ {r} ?l1 ?b1 . FILTER(isBlank(?b1)) ?b1 {far} ?s . FILTER(isBlank(?s))
-                     ?s ?p ?o }} }}
-  UNION {{ GRAPH ?g {{ {r} ?p1 ?o1 . ?g <{PROV_GENERATED_AT}> ?t }} }}
+  UNION {{ GRAPH ?g {{ {r} ?l1 ?b1 . FILTER(isBlank(?b1)) {far} }} }}
 }}"""
 
 
 def _labels_query(neighbours: list[NamedNode]) -> str:
-    """(?g ?s ?p ?o) rows: the neighbours' label and link triples; (?g ?t) rows: the
-    times of the graphs they come from."""
+    """(?g ?s ?p ?o) rows: the neighbours' label and link triples."""
     values = " ".join(str(n) for n in neighbours)
     labels = ", ".join(str(p) for p in LABEL_PREDICATES)
-    return f"""SELECT DISTINCT ?g ?s ?p ?o ?t WHERE {{ VALUES ?s {{ {values} }}
-  {{ GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }} }}
-  UNION {{ GRAPH ?g {{ ?s ?p1 ?o1 FILTER(?p1 IN ({labels})) ?g <{PROV_GENERATED_AT}> ?t }} }}
-}}"""
+    return (
+        f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
+        f" GRAPH ?g {{ ?s ?p ?o FILTER(?p IN ({labels})) }} }}"
+    )
+
+
+def _times_query(graphs: Iterable[NamedNode]) -> str:
+    """(?g ?t) rows: each graph's prov:generatedAtTime, as it states it about itself."""
+    values = " ".join(str(g) for g in sorted(graphs, key=str))
+    return (
+        f"SELECT ?g ?t WHERE {{ VALUES ?g {{ {values} }}"
+        f" GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }}"
+    )
