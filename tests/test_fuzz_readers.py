@@ -3,8 +3,9 @@ the real samples, yields records, named errors or notices, and nothing else: no
 unhandled exception, no hang, no output out of proportion to its input.
 
 Normal suite: a few dozen derandomised cases per reader. Dedicated run (10,000 random
-cases per reader): `PUBLISHER_FUZZ=dedicated .venv/bin/python -m pytest -q
-tests/test_fuzz_readers.py --hypothesis-show-statistics`.
+cases per reader; `-s` prints each reader's figures, PUBLISHER_FUZZ_REPORT=file.jsonl
+collects them): `PUBLISHER_FUZZ=dedicated .venv/bin/python -m pytest -s
+tests/test_fuzz_readers.py`.
 """
 
 from __future__ import annotations
