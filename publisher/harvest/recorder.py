@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
 from publisher.harvest.sidecar import Change, Document, Sidecar, sidecar_path
 from publisher.harvest.void import write_statistics
 from publisher.mapping.vocab import FOAF, PROV, ontology_namespace
-from publisher.store.base import Store
+from publisher.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 SEPARATOR = "; "
@@ -60,6 +60,8 @@ class Recorder:
                 if change is not None and change.kind in SEARCHABLE:
                     self.sidecar.set_document(main, self.document(main))
             self.sidecar.maybe_commit()
+        except StoreUnavailable:
+            raise  # a full or read-only disk stops the command (see sidecar), no one record
         except Exception as error:  # the record is published: say so, do not reject it
             log.exception("side database not updated for %s", graph)
             return [f"published, but the change log and search index were not updated: {error}"]
