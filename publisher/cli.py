@@ -26,7 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from publisher.config import Settings
+from publisher.config import ConfigFileError, Settings
 from publisher.harvest.dumps import export as export_dumps
 from publisher.harvest.recorder import harvesting
 from publisher.harvest.sidecar import sidecar_path
@@ -161,6 +161,9 @@ def _settings(**overrides: object) -> Settings:
         for problem in problems:
             where = ".".join(str(part) for part in problem["loc"]) or "settings"
             err.print(f"[red]configuration error:[/red] {escape(where)}: {escape(problem['msg'])}")
+        raise typer.Exit(2) from error
+    except ConfigFileError as error:
+        err.print(f"[red]configuration error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
 
 

@@ -1,16 +1,30 @@
-"""Settings, from command-line options, environment variables (PUBLISHER_*) or defaults."""
+"""Settings, from command-line options, environment variables (PUBLISHER_*), a TOML
+configuration file (named by PUBLISHER_CONFIG) or defaults, in that order of precedence."""
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from publisher.web.federation import network_entry
 
 DEFAULT_BASE_URI = "http://127.0.0.1:8000/"
+CONFIG_VARIABLE = "PUBLISHER_CONFIG"
+
+
+class ConfigFileError(ValueError):
+    """PUBLISHER_CONFIG names a file that cannot be read as TOML."""
 
 
 class Settings(BaseSettings):
@@ -61,6 +75,25 @@ class Settings(BaseSettings):
     sparql_retries: int = Field(default=4, ge=0, le=20)  # on connection errors and 5xx
     max_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # proxied /sparql answer
     workers: int = Field(default=1, ge=1, le=64)  # web server processes (`serve --workers`)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Options, then the environment, then the file PUBLISHER_CONFIG names (if any).
+
+        The file lets a deployment keep its store URLs and credentials out of the
+        process list and the shell history; web workers read the same file.
+        """
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if name := os.environ.get(CONFIG_VARIABLE):
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_config_file(name)))
+        return tuple(sources)
 
     @field_validator("sparql_query", "sparql_update", "sparql_store")
     @classmethod
@@ -155,3 +188,15 @@ class Settings(BaseSettings):
         if not self.enable_updates or self.write_token is None:
             return None
         return self.write_token.get_secret_value().strip()
+
+
+def _config_file(name: str) -> Path:
+    """The configuration file, checked so that a typo is an error rather than defaults."""
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ConfigFileError(f"{CONFIG_VARIABLE}: no such file: {path}")
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigFileError(f"{CONFIG_VARIABLE}: {path} is not valid TOML: {error}") from error
+    return path

@@ -164,3 +164,40 @@ def test_environment_variables_set_store_and_base(tmp_path: Path) -> None:
         store, "ASK { <https://data.example.org/pub/article/doi/10.3389/fonc.2021.699946> ?p ?o }"
     )
     assert not _ask(store, f"ASK {{ <{BASE}article/doi/10.3389/fonc.2021.699946> ?p ?o }}")
+
+
+def test_configuration_file_below_environment_and_options(tmp_path: Path) -> None:
+    """PUBLISHER_CONFIG names a TOML file; the environment and options win over it."""
+    file_store = tmp_path / "file-store"
+    config = tmp_path / "publisher.toml"
+    config.write_text(
+        f'store = "{file_store}"\nbase_uri = "https://file.example.org/"\n', encoding="utf-8"
+    )
+    env = {"PUBLISHER_CONFIG": str(config), "PUBLISHER_BASE_URI": "https://env.example.org/"}
+    result = run_cli("ingest", str(SEED), env=env)
+    assert result.returncode == 0, result.stderr
+    # The store comes from the file, the base URI from the environment.
+    assert _ask(
+        file_store, "ASK { <https://env.example.org/article/doi/10.3389/fonc.2021.699946> ?p ?o }"
+    )
+    assert not _ask(file_store, "ASK { ?s ?p ?o FILTER STRSTARTS(STR(?s), 'https://file.') }")
+    option_store = tmp_path / "option-store"
+    result = run_cli("ingest", "--store", str(option_store), str(SEED), env=env)
+    assert result.returncode == 0, result.stderr
+    assert _ask(option_store, "ASK { ?s ?p ?o }")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "no such file"), ("store = [unclosed", "is not valid TOML")],
+)
+def test_bad_configuration_file_is_a_usage_error(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    config = tmp_path / "publisher.toml"
+    if content is not None:
+        config.write_text(content, encoding="utf-8")
+    result = run_cli("ingest", str(SEED), env={"PUBLISHER_CONFIG": str(config)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
