@@ -14,7 +14,9 @@ from conftest import BASE, SEED
 
 from publisher.store.oxigraph import OxigraphStore
 
-RECORDS = 150
+# Enough that the ingest is still running when the signal lands: records are stored in
+# batches of 64, and a small file is published whole before the poll below sees it.
+RECORDS = 1500
 
 
 def _pages(path: Path) -> None:

@@ -255,18 +255,16 @@ class Sidecar:
         """One record's writes, all or none (Ctrl-C in the middle undoes the record's part);
         committed in batches by `maybe_commit`, so a commit only ever holds whole records."""
         db = self._db
-        if not db.in_transaction:
-            db.execute("BEGIN")
-        db.execute("SAVEPOINT record")
-        try:
-            with _disk_refusals(self.path):
+        with _disk_refusals(self.path):  # BEGIN and RELEASE can meet a full disk too
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.execute("SAVEPOINT record")
+            try:
                 yield
-        except BaseException:
-            if db.in_transaction:  # SQLite may have rolled back already (disk full)
-                db.execute("ROLLBACK TO record")
-                db.execute("RELEASE record")
-            raise
-        db.execute("RELEASE record")
+            except BaseException:
+                _undo_record(db)
+                raise
+            db.execute("RELEASE record")
 
     # --- writes ------------------------------------------------------------------------
 
@@ -576,6 +574,16 @@ def _roll_back_hot_journal(path: Path) -> None:
     left half done. Nothing else is written; if that fails too, the read fails as before."""
     with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(path, timeout=5)) as db:
         db.execute("PRAGMA schema_version").fetchone()
+
+
+def _undo_record(db: sqlite3.Connection) -> None:
+    """Roll back one record's savepoint. SQLite may have rolled back already (disk full),
+    or fail to: either way the error that got us here is the one to report, not this."""
+    if not db.in_transaction:
+        return
+    with contextlib.suppress(sqlite3.Error):
+        db.execute("ROLLBACK TO record")
+        db.execute("RELEASE record")
 
 
 @contextmanager
