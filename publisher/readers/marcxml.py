@@ -18,12 +18,12 @@ from publisher.readers.xmlstream import (
     Element,
     XmlSource,
     XMLSyntaxError,
-    describe_syntax_error,
     iterparse,
     local_name,
     namespace,
     release,
     root_tag,
+    syntax_error_item,
 )
 
 FORMAT_NAME = "marcxml"
@@ -55,9 +55,7 @@ class MarcXmlReader:
                 yield read_element(element, where, hosts, seen)
                 release(element)
         except XMLSyntaxError as error:
-            where = SourceRef(path, position + 1, error.lineno or None, FORMAT_NAME)
-            after = f" after record {position}" if position else ""
-            yield ReadError(where, f"the file is {describe_syntax_error(error, source)}{after}")
+            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
             return
         if position == 0:
             yield ReadError(

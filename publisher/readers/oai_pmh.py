@@ -60,12 +60,12 @@ from publisher.readers.xmlstream import (
     Element,
     XmlSource,
     XMLSyntaxError,
-    describe_syntax_error,
     iterparse,
     local_name,
     namespace,
     release,
     root_tag,
+    syntax_error_item,
     text_of,
 )
 from publisher.text import mentions_case_report
@@ -122,9 +122,7 @@ class OaiPmhReader:
                     yield _read_record(element, where, hosts, seen, source.replaced > 0)
                 release(element)
         except XMLSyntaxError as error:
-            where = SourceRef(path, position + 1, error.lineno or None, FORMAT_NAME)
-            after = f" after record {position}" if position else ""
-            yield ReadError(where, f"the file is {describe_syntax_error(error, source)}{after}")
+            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
             return
         if not answered:
             what = f"a {verb} response" if verb else "an OAI-PMH response"

@@ -65,11 +65,11 @@ from publisher.readers.xmlstream import (
     Element,
     XmlSource,
     XMLSyntaxError,
-    describe_syntax_error,
     iterparse,
     local_name,
     release,
     root_tag,
+    syntax_error_item,
 )
 
 FORMAT_NAME = "pubmed-xml"
@@ -109,9 +109,7 @@ class PubmedXmlReader:
                 yield _read_record(element, where, source)
                 release(element)
         except XMLSyntaxError as error:
-            where = SourceRef(path, position + 1, error.lineno or None, FORMAT_NAME)
-            after = f" after record {position}" if position else ""
-            yield ReadError(where, f"the file is {describe_syntax_error(error, source)}{after}")
+            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
             return
         if position == 0:
             root = local_name(root_tag(source.head)) or "none"

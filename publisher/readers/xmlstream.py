@@ -17,6 +17,7 @@ from typing import IO, Any, cast
 
 from lxml import etree
 
+from publisher.model import ReadError, SourceRef
 from publisher.readers.base import Utf8Repair
 
 Element = Any  # lxml ships no type information
@@ -126,6 +127,16 @@ def describe_syntax_error(error: Exception, source: XmlSource | None = None) -> 
     cut = any(words in message.lower() for words in _CUT_OFF)
     cut = cut or (source is not None and source.input.ends_at(error))
     return f"{'truncated' if cut else 'not well-formed'} XML ({message})"
+
+
+def syntax_error_item(
+    error: etree.XMLSyntaxError, source: XmlSource, path: str, records_read: int, format_name: str
+) -> ReadError:
+    """The ReadError for XML that breaks off after `records_read` whole records: placed
+    at the next record and the line libxml2 names, since the records before it stand."""
+    where = SourceRef(path, records_read + 1, error.lineno or None, format_name)
+    after = f" after record {records_read}" if records_read else ""
+    return ReadError(where, f"the file is {describe_syntax_error(error, source)}{after}")
 
 
 def _over_limit(message: str) -> str:
