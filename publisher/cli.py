@@ -400,18 +400,24 @@ def report(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the per-constraint table as CSV")
     ] = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
 ) -> None:
     """Summarise validation: accepted / rejected records per format, and per constraint."""
-    settings = _settings(store=store, base_uri=base_uri)
-    if not settings.store.is_dir():
-        err.print(f"[red]no store at {settings.store}[/red]")
-        raise typer.Exit(2)
-    opened = OxigraphStore(settings.store, read_only=True)
-    try:
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, None),
+    )  # fmt: skip
+    _require_store(settings)
+    with _open_store(settings, read_only=True) as opened:
         formats = format_counts(opened, settings.base_uri)
         constraints = constraint_counts(opened, settings.base_uri)
-    finally:
-        opened.close()
     table = Table("format", "accepted", "rejected", title="Records per format")
     for row in formats:
         table.add_row(row.format, str(row.accepted), str(row.rejected))
@@ -486,9 +492,7 @@ def export(
         **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
                   sparql_token, None),
     )  # fmt: skip
-    if not settings.remote and not settings.store.is_dir():
-        err.print(f"[red]no store at {settings.store}[/red]")
-        raise typer.Exit(2)
+    _require_store(settings)
     try:
         with _open_store(settings, read_only=True) as opened:
             source = opened if isinstance(opened, RemoteStore) else settings.store
@@ -525,9 +529,7 @@ def build_site(
         **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
                   sparql_token, index),
     )  # fmt: skip
-    if not settings.remote and not settings.store.is_dir():
-        err.print(f"[red]no store at {settings.store}[/red]")
-        raise typer.Exit(2)
+    _require_store(settings)
     try:
         summary = _unless_store_down(lambda: build(settings, out_dir))
     except OSError as error:
@@ -604,30 +606,43 @@ def embed(
     iri: Annotated[str, typer.Argument(help="The resource's IRI (or its path under the base URI)")],
     store: StoreOption = None,
     base_uri: BaseOption = None,
+    sparql_query: SparqlQueryOption = None,
+    sparql_update: SparqlUpdateOption = None,
+    sparql_store: SparqlStoreOption = None,
+    sparql_user: SparqlUserOption = None,
+    sparql_password: SparqlPasswordOption = None,
+    sparql_token: SparqlTokenOption = None,
 ) -> None:
     """Print a resource's JSON-LD <script> block for another site's page (a library's or
     journal's): the same as `GET {IRI}?embed`."""
     from publisher.web.jsonld import embed_snippet
 
-    settings = _settings(store=store, base_uri=base_uri)
-    if not settings.store.is_dir():
-        err.print(f"[red]no store at {settings.store}[/red]")
-        raise typer.Exit(2)
+    settings = _settings(
+        store=store,
+        base_uri=base_uri,
+        **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
+                  sparql_token, None),
+    )  # fmt: skip
+    _require_store(settings)
     resource = iri if "://" in iri else settings.base_uri + iri.lstrip("/")
     try:
         node = NamedNode(resource)
     except ValueError as error:
         err.print(f"[red]not an IRI:[/red] {escape(resource)}")
         raise typer.Exit(2) from error
-    opened = OxigraphStore(settings.store, read_only=True)
-    try:
+    with _open_store(settings, read_only=True) as opened:
         triples = opened.describe(node)
-    finally:
-        opened.close()
     if not triples:
         err.print(f"nothing is published about {escape(resource)}")
         raise typer.Exit(1)
     sys.stdout.write(embed_snippet(triples, settings.base_uri, node))
+
+
+def _require_store(settings: Settings) -> None:
+    """Reading commands on the embedded store: its folder must exist (never created)."""
+    if not settings.remote and not settings.store.is_dir():
+        err.print(f"[red]no store at {settings.store}[/red]")
+        raise typer.Exit(2)
 
 
 @contextmanager

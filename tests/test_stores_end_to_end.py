@@ -378,6 +378,28 @@ def test_void_describes_the_dataset(published: Published) -> None:
     assert (URIRef(BASE + "dataset"), RDF.type, None) in graph
 
 
+def test_report_reads_the_validation_summary_from_the_store(published: Published) -> None:
+    """`report` on any store: the six example pages, all accepted, nothing rejected."""
+    result = run_cli("report", *published.store_args, "--base-uri", BASE, env={"COLUMNS": "150"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [re.split(r"\s*│\s*", line.strip(" │")) for line in result.stdout.splitlines()]
+    assert ["vufind-text", "6", "0"] in rows
+    assert "Rejections per constraint" in result.stdout
+
+
+def test_embed_command_prints_what_the_server_embeds(published: Published) -> None:
+    """`embed` reads the same store as the server: the very block `GET ?embed` answers."""
+    result = run_cli("embed", SEED_IRI, *published.store_args, "--base-uri", BASE)
+    assert result.returncode == 0, result.stderr
+    served = get(published, path_of(SEED_IRI), "text/html", embed="")
+    assert served.status_code == 200
+    assert result.stdout == served.text
+    assert result.stdout.startswith('<script type="application/ld+json">')
+    assert "10.3389/fonc.2021.699946" in result.stdout
+    missing = run_cli("embed", BASE + "article/doi/10.9999/nope", *published.store_args)
+    assert missing.returncode == 1 and "nothing is published" in missing.stderr
+
+
 def test_build_site_from_the_store(published: Published, tmp_path: Path) -> None:
     site = tmp_path / "site"
     built = run_cli("build-site", str(site), *published.store_args, "--index",
