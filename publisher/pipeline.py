@@ -21,7 +21,8 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
 
-from publisher.harvest.recorder import Recorder
+from publisher.harvest.recorder import Recorder, facts_of
+from publisher.harvest.sidecar import Document, GraphFacts
 from publisher.mapping.records import MappedRecord, RecordMapper
 from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
@@ -83,6 +84,10 @@ class Checked:
     graph: str | None = None
     triples: bytes | None = None
     report: bytes | None = None
+    # What the side database keeps of an accepted record (publisher.harvest), worked
+    # out beside the triples when the pipeline has a recorder.
+    facts: GraphFacts | None = None
+    document: Document | None = None
 
     def problems_free(self) -> bool:
         """Not failed on the way to the store (a rejected record's report still is stored)."""
@@ -112,9 +117,11 @@ class Checker:
     the benchmark measures against; results are the same either way.
     """
 
-    def __init__(self, base_uri: str, *, fast: bool = True) -> None:
+    def __init__(self, base_uri: str, *, fast: bool = True, facts: bool = False) -> None:
+        self.base_uri = base_uri
         self.mapper = RecordMapper(base_uri)
         self.validator = ShaclValidator(base_uri, fast=fast)
+        self.facts = facts  # work out the side database's facts of accepted records
 
     def check(self, record: AnyRecord, key: str | None) -> Checked:
         return self.check_batch([(record, key)])[0]
@@ -176,7 +183,12 @@ class Checker:
                 return Checked(outcome, mapped.graph.value, report=_nt(triples))
             stored = [*mapped.triples, *self.mapper.provenance(mapped)]
             outcome.accepted = True
-            return Checked(outcome, mapped.graph.value, triples=_nt(stored))
+            checked = Checked(outcome, mapped.graph.value, triples=_nt(stored))
+            if self.facts:
+                checked.facts, checked.document = facts_of(
+                    stored, mapped.graph.value, mapped.article.value, self.base_uri
+                )
+            return checked
         except Exception as error:  # a bug must not cost the rest of the batch
             _internal_error(outcome, error)
             return Checked(outcome)
@@ -191,9 +203,9 @@ def _internal_error(outcome: Outcome, error: Exception) -> None:
 _worker: Checker | None = None
 
 
-def _start_worker(base_uri: str, fast: bool) -> None:
+def _start_worker(base_uri: str, fast: bool, facts: bool) -> None:
     global _worker
-    _worker = Checker(base_uri, fast=fast)
+    _worker = Checker(base_uri, fast=fast, facts=facts)
 
 
 def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
@@ -235,7 +247,7 @@ class Pipeline:
         # Change log, resource index and search index (publisher.harvest), when given.
         self.recorder = recorder
         self.fast = fast
-        self.checker = Checker(base_uri, fast=fast)
+        self.checker = Checker(base_uri, fast=fast, facts=recorder is not None)
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
         self.format_name = format_name
@@ -343,7 +355,9 @@ class Pipeline:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.jobs, initializer=_start_worker, initargs=(self.base_uri, self.fast)
+                self.jobs,
+                initializer=_start_worker,
+                initargs=(self.base_uri, self.fast, self.checker.facts),
             )
         return self._pool
 
@@ -379,7 +393,7 @@ class Pipeline:
     def _after_write(self, writes: list[Write]) -> None:
         for checked, graph, triples in writes:
             if checked.triples is not None and checked.outcome.accepted:
-                self._stored(checked.outcome, graph, triples)
+                self._stored(checked, graph, triples)
 
     def _disagreements(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
         if outcome.article is None or self.store is None:
@@ -414,13 +428,17 @@ class Pipeline:
             except Exception as error:
                 _store_error(checked.outcome, error)
 
-    def _stored(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
+    def _stored(self, checked: Checked, graph: NamedNode, triples: list[Triple]) -> None:
         """After an accepted record is stored: drop its old report, tell the side database."""
         assert self.store is not None
+        outcome = checked.outcome
         try:
             self.store.remove_graph(NamedNode(f"{graph.value}/validation"))
             if self.recorder is not None:
-                outcome.warnings.extend(self.recorder.stored(graph.value, outcome.article, triples))
+                said = self.recorder.stored(
+                    graph.value, outcome.article, triples, checked.facts, checked.document
+                )
+                outcome.warnings.extend(said)
         except StoreUnavailable:
             raise
         except Exception as error:

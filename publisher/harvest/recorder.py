@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
 
-from publisher.harvest.sidecar import Change, Document, Sidecar, sidecar_path
+from publisher.harvest.sidecar import Change, Document, GraphFacts, Sidecar, sidecar_path
 from publisher.harvest.void import write_statistics
-from publisher.mapping.vocab import FOAF, PROV, ontology_namespace
+from publisher.mapping.vocab import FOAF, PROV, SCHEMA, ontology_namespace
 from publisher.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,23 @@ class Recorder:
         self.base_uri = base_uri
         self.pub = ontology_namespace(base_uri)
 
-    def stored(self, graph: str, main: str | None, triples: list[Triple]) -> list[str]:
-        """Log the change and reindex the record's main resource; warnings, if any."""
+    def stored(
+        self, graph: str, main: str | None, triples: list[Triple],
+        facts: GraphFacts | None = None, document: Document | None = None,
+    ) -> list[str]:  # fmt: skip
+        """Log the change and reindex the record's main resource; warnings, if any.
+
+        `facts` and `document` are what the side database keeps of the graph and the
+        search entry it makes when the resource has no other source; ingest works them out
+        in its worker processes (`facts_of`), otherwise they are worked out here."""
         if main is None:
             return []
         try:
             with self.sidecar.atomic():
-                change = self.sidecar.graph_stored(graph, main, triples, self.base_uri)
+                change = self.sidecar.graph_stored(graph, main, triples, self.base_uri, facts)
                 if change is not None and change.kind in SEARCHABLE:
-                    self.sidecar.set_document(main, self.document(main))
+                    entry = self._document_after(graph, main, triples, document)
+                    self.sidecar.set_document(main, entry)
             self.sidecar.maybe_commit()
         except StoreUnavailable:
             raise  # a full or read-only disk stops the command (see sidecar), no one record
@@ -74,6 +82,16 @@ class Recorder:
                 self.sidecar.set_document(change.resource, self.document(change.resource))
         self.sidecar.maybe_commit()
         return change
+
+    def _document_after(
+        self, graph: str, main: str, triples: list[Triple], document: Document | None
+    ) -> Document:
+        """The search entry once `graph` is stored. When it is the resource's only source
+        (the usual case), the entry comes from the triples in hand: the same fields as
+        `document`, without asking the store for what was just written to it."""
+        if self.sidecar.graphs_of(main) == [graph]:
+            return document or document_from(triples, main, self.pub)
+        return self.document(main)
 
     def document(self, resource: str) -> Document:
         """What search sees of a resource: the union of its source records' statements
@@ -121,6 +139,72 @@ class Recorder:
                 log.warning("%s: %s", graph, warning)
         self.sidecar.commit()
         return len(graphs)
+
+
+_NAME, _ALTERNATE = NamedNode(SCHEMA + "name"), NamedNode(SCHEMA + "alternateName")
+_ABSTRACT = [NamedNode(SCHEMA + "abstract"), NamedNode(SCHEMA + "description")]
+_AGENT_LINKS = [SCHEMA + p for p in ("author", "contributor", "sponsor")]
+_IS_PART_OF, _KEYWORDS = NamedNode(SCHEMA + "isPartOf"), NamedNode(SCHEMA + "keywords")
+_SUBJECT_LINKS = [NamedNode(SCHEMA + "about"), NamedNode(SCHEMA + "healthCondition")]
+_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_PERIODICAL = NamedNode(SCHEMA + "Periodical")
+
+
+def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Document:
+    """`_DOCUMENT_QUERY` evaluated over one graph's triples in Python: a record's search
+    entry computed where its triples already are (tests hold the two to the same result)."""
+    about: dict[object, dict[NamedNode, list[object]]] = {}
+    for t in triples:
+        about.setdefault(t.subject, {}).setdefault(t.predicate, []).append(t.object)
+    node = NamedNode(resource)
+    own = about.get(node, {})
+
+    def texts(subject: object, *predicates: NamedNode) -> list[str]:
+        found = about.get(subject, {})
+        return [o.value for p in predicates for o in found.get(p, []) if isinstance(o, Literal)]
+
+    agents = [NamedNode(p) for p in [*_AGENT_LINKS, f"{pub}collaborator"]]
+    authors = sorted(
+        ((who.value if isinstance(who, NamedNode) else "", name)
+         for p in agents for who in own.get(p, []) for name in texts(who, _NAME)),
+        key=lambda item: _natural(item[0]),
+    )  # fmt: skip
+    journals = [
+        name
+        for part in _part_of_closure(node, about)
+        if _PERIODICAL in about.get(part, {}).get(_TYPE, [])
+        for name in texts(part, _NAME)
+    ]
+    subjects = texts(node, _KEYWORDS) + [
+        name for p in _SUBJECT_LINKS for term in own.get(p, []) for name in texts(term, _NAME)
+    ]
+    return Document(
+        title=_join(texts(node, _NAME, _ALTERNATE)),
+        abstract=_join(texts(node, *_ABSTRACT), "\n"),
+        authors=_join(name for _, name in authors),
+        journal=_join(journals),
+        subjects=_join(sorted(subjects)),
+    )
+
+
+def facts_of(
+    triples: list[Triple], graph: str, main: str, base_uri: str
+) -> tuple[GraphFacts, Document]:
+    """Everything `Recorder.stored` works out from a graph's triples, for a worker process
+    to do in parallel: the side database's facts, and the search entry of `main`."""
+    facts = GraphFacts.of(triples, graph, base_uri)
+    return facts, document_from(triples, main, ontology_namespace(base_uri))
+
+
+def _part_of_closure(start: NamedNode, about: dict[object, dict[NamedNode, list[object]]]
+                     ) -> list[object]:  # fmt: skip
+    """`start schema:isPartOf* ?x`: the node itself and everything it is part of."""
+    seen: list[object] = [start]
+    for node in seen:
+        for whole in about.get(node, {}).get(_IS_PART_OF, []):
+            if whole not in seen:
+                seen.append(whole)
+    return seen
 
 
 def _join(values: Iterable[str], separator: str = SEPARATOR) -> str:

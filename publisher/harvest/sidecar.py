@@ -269,17 +269,20 @@ class Sidecar:
     # --- writes ------------------------------------------------------------------------
 
     def graph_stored(
-        self, graph: str, main: str, triples: list[Triple], base: str
-    ) -> Change | None:
-        """A source record's graph was stored (created or replaced) with these triples.
+        self, graph: str, main: str, triples: list[Triple], base: str,
+        facts: GraphFacts | None = None,
+    ) -> Change | None:  # fmt: skip
+        """A source record's graph was stored (created or replaced) with these triples
+        (`facts`: what the side database keeps of them, when already worked out).
 
         Returns the change logged: Create when the main resource was not published
         before, Update when it was; None when the record's data did not change (a
         re-ingest of the same record: only provenance timestamps differ).
         """
         db = self._db
-        when = generated_at(triples, graph) or now()
-        digest = _digest(triples)
+        facts = facts or GraphFacts.of(triples, graph, base)
+        when = facts.generated_at or now()
+        digest, stats = facts.digest, facts.statistics
         row = db.execute(
             "SELECT id, digest, live, stats FROM graphs WHERE iri = ?", (graph,)
         ).fetchone()
@@ -287,10 +290,9 @@ class Sidecar:
             return None
         before = db.execute("SELECT live FROM resources WHERE iri = ?", (main,)).fetchone()
         main_was_live = bool(before and before[0])
-        subjects = _subjects(triples, graph, base)
+        subjects = dict(facts.subjects)
         subjects.setdefault(main, OTHER)
         ids = {iri: self._upsert_resource(iri, kind, when) for iri, kind in subjects.items()}
-        stats = _statistics(triples)
         if row is None:
             graph_id = int(db.execute(
                 "INSERT INTO graphs (iri, main, modified, digest, stats, live)"
@@ -597,6 +599,27 @@ def _disk_refusals(path: Path | None) -> Iterator[None]:
         if refused is None:
             raise
         raise refused from error
+
+
+@dataclass(frozen=True)
+class GraphFacts:
+    """What the side database keeps of a stored graph, worked out from its triples alone:
+    so it can be done where the triples are made (an ingest worker process), leaving the
+    process that writes the side database only the writing."""
+
+    generated_at: str | None
+    digest: str
+    subjects: dict[str, str]  # the record's resources and their kinds
+    statistics: dict[str, dict[str, int]]
+
+    @classmethod
+    def of(cls, triples: list[Triple], graph: str, base: str) -> GraphFacts:
+        return cls(
+            generated_at(triples, graph),
+            _digest(triples),
+            _subjects(triples, graph, base),
+            _statistics(triples),
+        )
 
 
 def generated_at(triples: list[Triple], graph: str) -> str | None:
