@@ -210,15 +210,16 @@ def create_app(
             iri = NamedNode(base + path)
         except ValueError as error:
             raise ClientError(400, f"not a valid IRI: {error}") from error
-        description = await run_in_threadpool(store.describe_sources, iri)
-        triples = description.triples
-        if not triples:
-            if await run_in_threadpool(harvested.gone, iri.value):
+        return await run_in_threadpool(describe, request, iri)
+
+    def describe(request: Request, iri: NamedNode) -> Response:
+        """Read and represent in one trip to the thread pool: every resource page's path."""
+        description = store.describe_sources(iri)
+        if not description.triples:
+            if harvested.gone(iri.value):
                 raise ClientError(410, f"{iri.value} was published and has been withdrawn")
             raise ClientError(404, f"nothing is published about {iri.value}")
-        return await run_in_threadpool(
-            _represent, request, iri, triples, base, views, description.modified
-        )
+        return _represent(request, iri, description.triples, base, views, description.modified)
 
     openapi.install(app)  # every route, every answer and media type: see publisher.web.openapi
     return app
