@@ -302,7 +302,7 @@ def sample_store(store: Path, count: int) -> tuple[str, str, str, list[str]]:
     return row["doi"].value, row["author"].value, row["a"].value, picked
 
 
-def bench_sparql(report: Report, big: Path, small: Path, repeat: int) -> None:
+def bench_sparql(report: Report, big: Path, small: Path, repeat: int, wrk_seconds: int) -> None:
     doi, author, article, picked = sample_store(big, 50)
     our_port, ox_port = free_port(), free_port()
     ox = ["oxigraph", "serve-read-only", "--location", str(big), "--bind", f"127.0.0.1:{ox_port}",
@@ -329,8 +329,11 @@ def bench_sparql(report: Report, big: Path, small: Path, repeat: int) -> None:
         report.row("sparql vs oxigraph", "geometric mean of ratios", "", "", "", "", f"{geo:.2f}")
         report.numbers["sparql_over_oxigraph"] = geo
         bench_resources(report, client, our_url, ox_url, picked, repeat)
-        bench_concurrent(report, our_url, picked)
+        if shutil.which("wrk") is None:
+            bench_concurrent(report, our_url, picked)
         client.close()
+    if shutil.which("wrk") is not None:
+        bench_wrk(report, big, sample_store(big, 2000)[3], wrk_seconds)
     bench_rdflib_endpoint(report, small, repeat)
 
 
@@ -392,11 +395,37 @@ def bench_concurrent(
     wall = time.perf_counter() - started
     report.row(
         "32 clients, resource pages",
+        "Python threads (httpx)",
         f"{len(times)} requests",
         *_p(times),
         f"{len(times) / wall:,.0f} req/s",
     )
     report.numbers["concurrent_p99_ms"] = pct(times, 0.99)
+
+
+def bench_wrk(report: Report, store: Path, articles: list[str], seconds: int = 20) -> None:
+    """32 connections from wrk (a C client: the load generator takes little of the two
+    cores) on the Turtle pages of up to 2,000 articles in turn, against `publisher serve`
+    with one web process and with two (--workers 2, one per core)."""
+    from load import Server, run_wrk
+
+    mix = [(a.removeprefix(BASE.rstrip("/")), TURTLE) for a in articles]
+    for workers in (1, 2):
+        port = free_port()
+        command = [*ours(store, port), "--workers", str(workers)]
+        with server(command, f"http://127.0.0.1:{port}{mix[0][0]}") as _:
+            target = Server(None, f"http://127.0.0.1:{port}")  # type: ignore[arg-type]
+            run_wrk(target, mix, 3, 32)  # warm-up
+            phase = run_wrk(target, mix, seconds, 32)
+        report.row(
+            "32 clients, resource pages",
+            f"wrk, {len(mix):,} articles, {workers} web process{'es' if workers > 1 else ''}",
+            f"{phase.requests:,} requests, {phase.non_2xx_3xx + phase.socket_errors} errors",
+            f"{phase.p50_ms:.1f}",
+            f"{phase.p99_ms:.1f}",
+            f"{phase.requests / phase.seconds:,.0f} req/s",
+        )
+        report.numbers[f"wrk_p99_ms_workers_{workers}"] = phase.p99_ms
 
 
 def bench_rdflib_endpoint(report: Report, small: Path, repeat: int) -> None:
@@ -480,6 +509,9 @@ def main() -> None:
     parser.add_argument(
         "--scale", action="store_true", help="big runs: the fast ingest with jobs 2 only"
     )
+    parser.add_argument(
+        "--wrk-seconds", type=int, default=20, help="each 32-connection wrk run (when installed)"
+    )
     parser.add_argument("--work", type=Path, help="keep files here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
@@ -501,7 +533,7 @@ def main() -> None:
         # rdflib-endpoint holds everything in memory: it gets the jobs-1 store (the same
         # records), except in --scale runs, where it gets the naive run's small store.
         rdflib_store = work / ("store-naive-1" if args.scale else "store-fast-1")
-        bench_sparql(report, work / "store-fast-2", rdflib_store, args.repeat)
+        bench_sparql(report, work / "store-fast-2", rdflib_store, args.repeat, args.wrk_seconds)
     print(f"machine at the end: {machine()}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), **report.numbers}, indent=2))
@@ -541,7 +573,7 @@ HEADERS = {
         "DESCRIBE p99 ms",
         "ours / Oxigraph (p50)",
     ],
-    "32 clients, resource pages": ["requests", "p50 ms", "p99 ms", "throughput"],
+    "32 clients, resource pages": ["client", "requests", "p50 ms", "p99 ms", "throughput"],
     "sparql vs rdflib-endpoint": [
         "query",
         "ours p50 ms",
