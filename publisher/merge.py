@@ -10,6 +10,7 @@ is joined by looking the PMID up among the published identifiers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
@@ -64,17 +65,13 @@ class IdentityResolver:
 
 
 def disagreements(
-    store: Store, article: NamedNode, graph: NamedNode, triples: list[Triple]
+    store: Store, article: NamedNode, graph: NamedNode, triples: Sequence[Triple]
 ) -> list[str]:
-    """Single-valued fields on which this record and another source's graph differ."""
-    ours: dict[str, set[str]] = defaultdict(set)
-    for triple in triples:
-        local = triple.predicate.value.removeprefix(SCHEMA)
-        if triple.subject == article and local in SINGLE_VALUED:
-            ours[local].add(_show(triple.object))
-    if not ours:
-        return []
-    filters = ", ".join(f"<{SCHEMA}{p}>" for p in ours)
+    """Single-valued fields on which this record and another source's graph differ.
+
+    The store is asked first: most articles have no other source, and then the record's
+    own triples are not even read (ingest passes them unparsed, see `NTriples`)."""
+    filters = ", ".join(f"<{SCHEMA}{p}>" for p in SINGLE_VALUED)
     result = store.query(
         f"""SELECT ?g ?p ?o WHERE {{
           GRAPH ?g {{ {article} ?p ?o }}
@@ -87,9 +84,16 @@ def disagreements(
         other, prop, value = solution["g"], solution["p"], solution["o"]
         assert isinstance(other, NamedNode) and isinstance(prop, NamedNode)
         theirs[(other.value, prop.value.removeprefix(SCHEMA))].add(_show(value))
+    if not theirs:
+        return []
+    ours: dict[str, set[str]] = defaultdict(set)
+    for triple in triples:
+        local = triple.predicate.value.removeprefix(SCHEMA)
+        if triple.subject == article and local in SINGLE_VALUED:
+            ours[local].add(_show(triple.object))
     messages = []
     for (other, prop), values in sorted(theirs.items()):
-        if values != ours[prop]:
+        if prop in ours and values != ours[prop]:
             mine, yours = " | ".join(sorted(ours[prop])), " | ".join(sorted(values))
             said = f"this record says {mine}; <{other}> says {yours}"
             messages.append(f"sources disagree on schema:{prop}: {said}")

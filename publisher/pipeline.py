@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
+from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from publisher.harvest.recorder import Recorder, facts_of
 from publisher.harvest.sidecar import Document, GraphFacts
@@ -28,7 +28,7 @@ from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
-from publisher.store.base import Store, StoreUnavailable
+from publisher.store.base import NTriples, Store, StoreUnavailable
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Validation, Violation
 
@@ -214,7 +214,7 @@ def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
 
 
 Pending = Future[list[Checked]] | list[Checked] | Outcome | ReadNotice
-Write = tuple[Checked, NamedNode, list[Triple]]  # a record and the graph it goes to
+Write = tuple[Checked, NamedNode, Sequence[Triple]]  # a record and the graph it goes to
 
 
 def _identity_names(item: AnyRecord) -> set[str]:
@@ -382,12 +382,12 @@ class Pipeline:
             if checked.graph is None:
                 continue
             if checked.triples is not None:
-                triples = _triples(checked.triples)
+                triples = NTriples(checked.triples)  # parsed only if something reads them
                 self._disagreements(checked.outcome, NamedNode(checked.graph), triples)
                 writes.append((checked, NamedNode(checked.graph), triples))
             elif checked.report is not None:
                 report = NamedNode(f"{checked.graph}/validation")
-                writes.append((checked, report, _triples(checked.report)))
+                writes.append((checked, report, NTriples(checked.report)))
         return writes
 
     def _after_write(self, writes: list[Write]) -> None:
@@ -395,7 +395,9 @@ class Pipeline:
             if checked.triples is not None and checked.outcome.accepted:
                 self._stored(checked, graph, triples)
 
-    def _disagreements(self, outcome: Outcome, graph: NamedNode, triples: list[Triple]) -> None:
+    def _disagreements(
+        self, outcome: Outcome, graph: NamedNode, triples: Sequence[Triple]
+    ) -> None:
         if outcome.article is None or self.store is None:
             return
         try:
@@ -428,7 +430,7 @@ class Pipeline:
             except Exception as error:
                 _store_error(checked.outcome, error)
 
-    def _stored(self, checked: Checked, graph: NamedNode, triples: list[Triple]) -> None:
+    def _stored(self, checked: Checked, graph: NamedNode, triples: Sequence[Triple]) -> None:
         """After an accepted record is stored: drop its old report, tell the side database."""
         assert self.store is not None
         outcome = checked.outcome
@@ -464,10 +466,6 @@ def _chunks(items: Iterator[ReadItem], size: int) -> Iterator[list[ReadItem]]:
 
 def _nt(triples: list[Triple]) -> bytes:
     return serialize(triples, format=RdfFormat.N_TRIPLES) or b""
-
-
-def _triples(data: bytes) -> list[Triple]:
-    return [quad.triple for quad in parse(data, format=RdfFormat.N_TRIPLES)]
 
 
 def _warnings(record: AnyRecord) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,7 +51,7 @@ class Recorder:
         self.pub = ontology_namespace(base_uri)
 
     def stored(
-        self, graph: str, main: str | None, triples: list[Triple],
+        self, graph: str, main: str | None, triples: Sequence[Triple],
         facts: GraphFacts | None = None, document: Document | None = None,
     ) -> list[str]:  # fmt: skip
         """Log the change and reindex the record's main resource; warnings, if any.
@@ -84,7 +84,7 @@ class Recorder:
         return change
 
     def _document_after(
-        self, graph: str, main: str, triples: list[Triple], document: Document | None
+        self, graph: str, main: str, triples: Sequence[Triple], document: Document | None
     ) -> Document:
         """The search entry once `graph` is stored. When it is the resource's only source
         (the usual case), the entry comes from the triples in hand: the same fields as
@@ -188,7 +188,7 @@ def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Documen
 
 
 def facts_of(
-    triples: list[Triple], graph: str, main: str, base_uri: str
+    triples: Sequence[Triple], graph: str, main: str, base_uri: str
 ) -> tuple[GraphFacts, Document]:
     """Everything `Recorder.stored` works out from a graph's triples, for a worker process
     to do in parallel: the side database's facts, and the search entry of `main`."""

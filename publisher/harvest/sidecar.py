@@ -30,7 +30,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -269,7 +269,7 @@ class Sidecar:
     # --- writes ------------------------------------------------------------------------
 
     def graph_stored(
-        self, graph: str, main: str, triples: list[Triple], base: str,
+        self, graph: str, main: str, triples: Sequence[Triple], base: str,
         facts: GraphFacts | None = None,
     ) -> Change | None:  # fmt: skip
         """A source record's graph was stored (created or replaced) with these triples
@@ -613,7 +613,7 @@ class GraphFacts:
     statistics: dict[str, dict[str, int]]
 
     @classmethod
-    def of(cls, triples: list[Triple], graph: str, base: str) -> GraphFacts:
+    def of(cls, triples: Sequence[Triple], graph: str, base: str) -> GraphFacts:
         return cls(
             generated_at(triples, graph),
             _digest(triples),
@@ -622,7 +622,7 @@ class GraphFacts:
         )
 
 
-def generated_at(triples: list[Triple], graph: str) -> str | None:
+def generated_at(triples: Sequence[Triple], graph: str) -> str | None:
     """The graph's prov:generatedAtTime, as written by the mapper."""
     for triple in triples:
         if (
@@ -635,7 +635,7 @@ def generated_at(triples: list[Triple], graph: str) -> str | None:
     return None
 
 
-def _digest(triples: list[Triple]) -> str:
+def _digest(triples: Sequence[Triple]) -> str:
     """What the record says, apart from when it was ingested: blank-node labels and the
     provenance timestamps are left out, lines sorted."""
     lines = sorted(
@@ -646,7 +646,7 @@ def _digest(triples: list[Triple]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _subjects(triples: list[Triple], graph: str, base: str) -> dict[str, str]:
+def _subjects(triples: Sequence[Triple], graph: str, base: str) -> dict[str, str]:
     """The record's resources (IRIs under the base, not the graph's own) and their kinds."""
     kinds: dict[str, str] = {}
     own = f"{base}graph/"
@@ -665,7 +665,7 @@ def _subjects(triples: list[Triple], graph: str, base: str) -> dict[str, str]:
     return kinds
 
 
-def _statistics(triples: list[Triple]) -> dict[str, dict[str, int]]:
+def _statistics(triples: Sequence[Triple]) -> dict[str, dict[str, int]]:
     types: dict[str, list[str]] = {}
     for triple in triples:
         if triple.predicate == RDF_TYPE and isinstance(triple.object, NamedNode):

@@ -7,12 +7,21 @@ they are, and a remote SPARQL store can produce them with pyoxigraph's parsers.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+    parse,
+)
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
@@ -25,6 +34,33 @@ class Description:
     triples: list[Triple]
     graphs: frozenset[NamedNode]  # the named graphs holding any of the triples
     modified: datetime | None  # latest prov:generatedAtTime of those graphs, if any
+
+
+class NTriples(Sequence[Triple]):
+    """A graph's triples as N-Triples bytes, parsed only if someone reads them.
+
+    Ingest's worker processes send each record's triples as N-Triples; the embedded
+    store writes those bytes as they are (`OxigraphStore.replace_graphs`), so most
+    records never become Python objects in the process that writes the store.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._parsed: list[Triple] | None = None
+
+    def _triples(self) -> list[Triple]:
+        if self._parsed is None:
+            self._parsed = [q.triple for q in parse(self.data, format=RdfFormat.N_TRIPLES)]
+        return self._parsed
+
+    def __len__(self) -> int:
+        return len(self._triples())
+
+    def __getitem__(self, index: int) -> Triple:  # type: ignore[override]
+        return self._triples()[index]
+
+    def __iter__(self) -> Iterator[Triple]:
+        return iter(self._triples())
 
 
 class ReadOnlyStoreError(Exception):
@@ -45,7 +81,7 @@ class Store(ABC):
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         """Atomically make `graph` hold exactly `triples` (a record is never half-written)."""
 
-    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
+    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, Sequence[Triple]]]) -> None:
         """Replace several records' graphs in as few writes as the store allows.
 
         Each record stays whole (all its triples or none of them); stores that can write

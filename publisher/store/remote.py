@@ -392,7 +392,7 @@ class RemoteStore(Store):
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         self.replace_graphs([(graph, list(triples))])
 
-    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, list[Triple]]]) -> None:
+    def replace_graphs(self, graphs: Iterable[tuple[NamedNode, Sequence[Triple]]]) -> None:
         """Whole records per request: each record's DROP and INSERT travel together."""
         operations: list[str] = []
         size = 0
@@ -623,7 +623,7 @@ def _string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _relabelled(triples: list[Triple], prefix: str) -> str:
+def _relabelled(triples: Sequence[Triple], prefix: str) -> str:
     """Triples as a template body, blank node labels made unique to this operation."""
     labels: dict[str, str] = {}
 
@@ -635,14 +635,14 @@ def _relabelled(triples: list[Triple], prefix: str) -> str:
     return " .\n".join(f"{term(t.subject)} {t.predicate} {term(t.object)}" for t in triples)
 
 
-def _insert(graph: NamedNode | None, triples: list[Triple], prefix: str) -> str:
+def _insert(graph: NamedNode | None, triples: Sequence[Triple], prefix: str) -> str:
     body = _relabelled(triples, prefix)
     if graph is None:
         return f"INSERT {{\n{body} }} WHERE {{}}"
     return f"INSERT {{ GRAPH {graph} {{\n{body} }} }} WHERE {{}}"
 
 
-def _replace_operation(graph: NamedNode, triples: list[Triple], prefix: str) -> str:
+def _replace_operation(graph: NamedNode, triples: Sequence[Triple], prefix: str) -> str:
     drop = f"DROP SILENT GRAPH {graph}"
     return f"{drop} ;\n{_insert(graph, triples, prefix)}" if triples else drop
 
