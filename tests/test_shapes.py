@@ -386,6 +386,26 @@ def test_bad_doi_value(record: Graph, shapes: Graph) -> None:
     ]
 
 
+def test_bad_pmid_value(record: Graph, shapes: Graph) -> None:
+    pmid = BNode()
+    record.add((ARTICLE, SCHEMA.identifier, pmid))
+    record.add((pmid, RDF.type, SCHEMA.PropertyValue))
+    record.add((pmid, SCHEMA.propertyID, Literal("PMID")))
+    bad = Literal("022663011")  # a PubMed number never starts with 0
+    record.add((pmid, SCHEMA.value, bad))
+    report = assert_violations(
+        record,
+        shapes,
+        Result(pmid, SCHEMA.value, SPARQL, SHP["PropertyValue-valueForm"], VALUE_FORM, bad),
+        Result(ARTICLE, SCHEMA.identifier, NODE, SHP["Article-identifier"], value=pmid),
+    )
+    assert 'The PMID identifier "022663011" (schema:value of an identifier with schema:' \
+        'propertyID "PMID") is not well-formed: it must be a PubMed number of 1 to 9 digits, ' \
+        "for example 22663011." in messages(report)
+    record.set((pmid, SCHEMA.value, Literal("22663011")))
+    assert validate(record, shapes)[0]  # the well-formed number passes
+
+
 def test_bad_doi_value_with_a_backslash(record: Graph, shapes: Graph) -> None:
     # pyshacl pastes SPARQL variables into messages with re.sub(), which raises on a
     # backslash followed by a letter; the shape leaves sh:value out for such a value
