@@ -69,6 +69,13 @@ OTHER = "other"
 # Provenance timestamps change on every ingest; they are not a change of the data.
 _STAMPS = {NamedNode(PROV + "generatedAtTime"), NamedNode(PROV + "endedAtTime")}
 _GENERATED = NamedNode(PROV + "generatedAtTime")
+_NAME, _IDENTIFIER = NamedNode(SCHEMA + "name"), NamedNode(SCHEMA + "identifier")
+_IDENTIFIER_VALUE = NamedNode(SCHEMA + "value")
+# The classes with a listing page (publisher.web.listings), kept in `listed`.
+LISTED_CLASSES = tuple(
+    SCHEMA + name for name in ("ScholarlyArticle", "Periodical", "Person", "MedicalTrial")
+)
+_LISTED_MARKS = ", ".join("?" for _ in LISTED_CLASSES)
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,6 +115,24 @@ CREATE TABLE IF NOT EXISTS statistics (
     n INTEGER NOT NULL,
     PRIMARY KEY (kind, term)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS graph_labels (
+    graph INTEGER NOT NULL,
+    resource INTEGER NOT NULL,
+    classes TEXT NOT NULL,
+    name TEXT,
+    ident TEXT,
+    PRIMARY KEY (graph, resource)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS graph_labels_resource ON graph_labels (resource, graph);
+CREATE TABLE IF NOT EXISTS listed (
+    class TEXT NOT NULL,
+    resource INTEGER NOT NULL,
+    sort_key TEXT NOT NULL,
+    iri TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (class, resource)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS listed_order ON listed (class, sort_key, iri);
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
     title, abstract, authors, journal, subjects,
     tokenize = 'unicode61 remove_diacritics 2'
@@ -209,6 +234,8 @@ class Sidecar:
         self._db.executescript(_DDL)
         if self.created:
             self._db.execute("INSERT INTO search (search, rank) VALUES ('rank', ?)", (RANK,))
+            # Listing pages are read from here only if it was kept from the start.
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('listings', '1')")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         self._db.commit()
 
@@ -322,6 +349,7 @@ class Sidecar:
             "INSERT OR IGNORE INTO graph_resources VALUES (?, ?)",
             [(graph_id, resource) for resource in new - old],
         )
+        self._label(graph_id, {ids[iri]: label for iri, label in facts.labels.items()}, old)
         self._count(stats, +1)
         change = self._log(when, "Update" if main_was_live else "Create", ids[main], graph_id)
         return change
@@ -344,6 +372,7 @@ class Sidecar:
         db.execute("DELETE FROM graph_resources WHERE graph = ?", (graph_id,))
         for resource in resources:
             self._settle(resource, when)
+        self._label(graph_id, {}, set(resources))
         self._count(json.loads(row[3]), -1)
         db.execute("UPDATE graphs SET live = 0, modified = ? WHERE id = ?", (when, graph_id))
         alive = db.execute("SELECT live FROM resources WHERE id = ?", (main,)).fetchone()
@@ -389,6 +418,50 @@ class Sidecar:
         )
         if not linked:
             self._db.execute("DELETE FROM search WHERE rowid = ?", (resource,))
+
+    def _label(self, graph: int, labels: dict[int, Label], before: set[int]) -> None:
+        """What the graph now says of its resources' listing classes and labels; the
+        listing entries of every resource it said or says something of, brought up to date."""
+        db = self._db
+        db.execute("DELETE FROM graph_labels WHERE graph = ?", (graph,))
+        db.executemany(
+            "INSERT INTO graph_labels VALUES (?, ?, ?, ?, ?)",
+            [(graph, resource, " ".join(label.classes), label.name, label.ident)
+             for resource, label in labels.items()],
+        )  # fmt: skip
+        for resource in before | set(labels):
+            self._relist(resource)
+
+    def _relist(self, resource: int) -> None:
+        """The resource's listing entries from all its live graphs: listed under every class
+        one of them gives it, labelled as the SPARQL listing would label it (the least
+        schema:name, else the least identifier value, else nothing)."""
+        db = self._db
+        rows = db.execute(
+            "SELECT l.classes, l.name, l.ident FROM graph_labels l"
+            " JOIN graphs g ON g.id = l.graph WHERE l.resource = ? AND g.live = 1",
+            (resource,),
+        ).fetchall()
+        classes = {c for row in rows for c in row[0].split()}
+        names = [row[1] for row in rows if row[1] is not None]
+        idents = [row[2] for row in rows if row[2] is not None]
+        label = min(names) if names else min(idents) if idents else ""
+        held = {r[0] for r in db.execute(
+            f"SELECT class FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
+            (resource, *LISTED_CLASSES),
+        )}  # fmt: skip
+        db.execute(
+            f"DELETE FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
+            (resource, *LISTED_CLASSES),
+        )
+        if classes:
+            iri = db.execute("SELECT iri FROM resources WHERE id = ?", (resource,)).fetchone()[0]
+            db.executemany(
+                "INSERT INTO listed VALUES (?, ?, ?, ?, ?)",
+                [(c, resource, label.lower(), iri, label) for c in sorted(classes)],
+            )
+        self._count({"listed": {c: 1 for c in classes - held}}, +1)
+        self._count({"listed": {c: 1 for c in held - classes}}, -1)
 
     def _count(self, stats: dict[str, dict[str, int]], sign: int) -> None:
         rows = [
@@ -437,6 +510,34 @@ class Sidecar:
                 "SELECT iri FROM resources WHERE kind = ? AND live = 1 ORDER BY id LIMIT ?",
                 (kind, limit),
             )]  # fmt: skip
+
+    def keeps_listings(self) -> bool:
+        """Whether listing pages can be read from here (kept since the database was made;
+        one made by an older version lacks them, and listings then ask the store)."""
+        with self._reader() as db:
+            if db is None:
+                return False
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'listings'").fetchone()
+            except sqlite3.OperationalError:
+                return False
+            return row is not None and row[0] == "1"
+
+    def listing(self, cls: str, offset: int, limit: int) -> tuple[int, list[tuple[str, str]]]:
+        """How many resources are listed under the class, and (IRI, label) of `limit` of
+        them from `offset`, ordered by lower-cased label, then IRI."""
+        with self._reader() as db:
+            if db is None:
+                return 0, []
+            counted = db.execute(
+                "SELECT n FROM statistics WHERE kind = 'listed' AND term = ?", (cls,)
+            ).fetchone()
+            rows = db.execute(
+                "SELECT iri, label FROM listed WHERE class = ? ORDER BY sort_key, iri"
+                " LIMIT ? OFFSET ?",
+                (cls, limit, offset),
+            ).fetchall()
+            return (int(counted[0]) if counted else 0), [(r[0], r[1]) for r in rows]
 
     def resource_state(self, iri: str) -> bool | None:
         """True: published; False: published once and since removed (a tombstone);
@@ -611,15 +712,56 @@ class GraphFacts:
     digest: str
     subjects: dict[str, str]  # the record's resources and their kinds
     statistics: dict[str, dict[str, int]]
+    labels: dict[str, Label]  # what the listing pages need of each of those resources
 
     @classmethod
     def of(cls, triples: Sequence[Triple], graph: str, base: str) -> GraphFacts:
+        subjects = _subjects(triples, graph, base)
         return cls(
             generated_at(triples, graph),
             _digest(triples),
-            _subjects(triples, graph, base),
+            subjects,
             _statistics(triples),
+            _labels(triples, subjects),
         )
+
+
+@dataclass(frozen=True)
+class Label:
+    """What one graph says of a resource for the listing pages (publisher.web.listings):
+    the listed classes it gives it, its least schema:name and least identifier value."""
+
+    classes: tuple[str, ...]
+    name: str | None
+    ident: str | None
+
+
+def _labels(triples: Sequence[Triple], subjects: dict[str, str]) -> dict[str, Label]:
+    classes: dict[str, set[str]] = {}
+    names: dict[str, list[str]] = {}
+    identifiers: dict[str, list[object]] = {}
+    values: dict[object, list[str]] = {}
+    for t in triples:
+        subject, predicate, obj = t.subject, t.predicate, t.object
+        if predicate == _IDENTIFIER_VALUE and isinstance(obj, Literal):
+            values.setdefault(subject, []).append(obj.value)
+        if not isinstance(subject, NamedNode) or subject.value not in subjects:
+            continue
+        if predicate == RDF_TYPE and isinstance(obj, NamedNode) and obj.value in LISTED_CLASSES:
+            classes.setdefault(subject.value, set()).add(obj.value)
+        elif predicate == _NAME and isinstance(obj, Literal):
+            names.setdefault(subject.value, []).append(obj.value)
+        elif predicate == _IDENTIFIER:
+            identifiers.setdefault(subject.value, []).append(obj)
+    labels = {}
+    for iri in subjects:
+        found = [v for node in identifiers.get(iri, []) for v in values.get(node, [])]
+        labels[iri] = Label(
+            tuple(sorted(classes.get(iri, ()))),
+            min(names[iri]) if iri in names else None,
+            min(found) if found else None,
+        )
+    return labels
 
 
 def generated_at(triples: Sequence[Triple], graph: str) -> str | None:

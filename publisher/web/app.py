@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from publisher.config import Settings
-from publisher.mapping.vocab import ONTOLOGY_PATH, prefixes
+from publisher.harvest.sidecar import Sidecar
+from publisher.mapping.vocab import ONTOLOGY_PATH, SCHEMA, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, executor_for
@@ -155,7 +156,7 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def landing() -> HTMLResponse:
-        listing = await run_in_threadpool(_landing_listing, store)
+        listing = await run_in_threadpool(_landing_listing, store, harvested.sidecar)
         html = _templates().get_template("index.html").render(base=base, **listing)
         return HTMLResponse(html)
 
@@ -185,7 +186,6 @@ def create_app(
         return await endpoint.run(operation)
 
     gsp.add_routes(app, endpoint)  # before the catch-all route below
-    listings.add_routes(app, base, store, _templates, _media_type)  # /articles, /people, ...
     resolve.add_routes(app, base, store)  # /doi/..., /issn/..., /nct/...: 303 to ours
     harvested = harvest.add_routes(
         app,
@@ -194,6 +194,8 @@ def create_app(
         lambda request, iri, triples: _represent(request, iri, triples, base, views),
         _templates,
     )  # VoID, sitemaps, dumps, change feed, search: also before the catch-all route
+    # /articles, /people, ...: from the side database's listing index when it has one
+    listings.add_routes(app, base, store, _templates, _media_type, harvested.sidecar)
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:
@@ -311,44 +313,42 @@ def _load_ontology(base: str) -> list[Triple]:
     return [quad.triple for quad in parse(nt, format=RdfFormat.N_TRIPLES)]
 
 
-LANDING_QUERIES = {
-    "articles": """
-        SELECT ?item (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) WHERE {
-          ?item a schema:ScholarlyArticle .
-          OPTIONAL { ?item schema:name ?n }
-          OPTIONAL { ?item schema:datePublished ?d }
-        } GROUP BY ?item ORDER BY ?name LIMIT 500""",
-    "periodicals": """
-        SELECT ?item (SAMPLE(?n) AS ?name) WHERE {
-          ?item a schema:Periodical . OPTIONAL { ?item schema:name ?n }
-        }
-        GROUP BY ?item ORDER BY ?name LIMIT 500""",
-    "trials": """
-        SELECT ?item (SAMPLE(?v) AS ?name) WHERE {
-          ?item a schema:MedicalTrial . OPTIONAL { ?item schema:identifier/schema:value ?v }
-        } GROUP BY ?item ORDER BY ?name LIMIT 500""",
-}
+LANDING = {"articles": "articles", "periodicals": "journals", "trials": "trials"}
 
 
-def _landing_listing(store: Store) -> dict[str, list[tuple[str, str, str]]]:
-    prologue = "PREFIX schema: <https://schema.org/>\n"
-    listing: dict[str, list[tuple[str, str, str]]] = {}
-    for key, query in LANDING_QUERIES.items():
-        result = store.query(prologue + query)
-        assert isinstance(result, QuerySolutions)
-        rows = []
-        for solution in result:
-            item = solution["item"]
-            name, date = solution["name"], solution["date"] if "date" in query else None
-            rows.append(
-                (
-                    item.value if isinstance(item, NamedNode) else str(item),
-                    name.value if isinstance(name, Literal) else "",
-                    date.value if isinstance(date, Literal) else "",
-                )
-            )
-        listing[key] = rows
-    return listing
+def _landing_listing(store: Store, sidecar: Sidecar) -> dict[str, object]:
+    """The first page of the article, journal and trial listings (publisher.web.listings:
+    from the side database's index, so the landing page costs the same at any size),
+    with the articles' publication dates; and how many there are of each."""
+    pages = {
+        key: listings.fetch_page(store, listing, 1, sidecar)
+        for key, path in LANDING.items()
+        for listing in listings.LISTINGS
+        if listing.path == path
+    }
+    dates = _dates(store, [item.iri for item in pages["articles"].items])
+    out: dict[str, object] = {
+        key: [(item.iri, item.label, dates.get(item.iri, "")) for item in page.items]
+        for key, page in pages.items()
+    }
+    out["totals"] = {key: page.total for key, page in pages.items()}
+    return out
+
+
+def _dates(store: Store, articles: list[str]) -> dict[str, str]:
+    if not articles:
+        return {}
+    listed = " ".join(str(NamedNode(iri)) for iri in articles)
+    result = store.query(
+        f"SELECT ?item (SAMPLE(?d) AS ?date) WHERE {{ VALUES ?item {{ {listed} }}"
+        f" ?item <{SCHEMA}datePublished> ?d }} GROUP BY ?item"
+    )
+    assert isinstance(result, QuerySolutions)
+    return {
+        row["item"].value: row["date"].value
+        for row in result
+        if isinstance(row["item"], NamedNode) and isinstance(row["date"], Literal)
+    }
 
 
 def _example_query(base: str) -> str:
