@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from collections import Counter
@@ -42,6 +43,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA
 from publisher.store.disk import refused_write
 
+log = logging.getLogger(__name__)
 SUFFIX = ".index.sqlite"
 SCHEMA_VERSION = "1"
 COMMIT_EVERY = 500  # records per transaction during ingest (and at least every 2 s)
@@ -514,14 +516,16 @@ class Sidecar:
     def keeps_listings(self) -> bool:
         """Whether listing pages can be read from here (kept since the database was made;
         one made by an older version lacks them, and listings then ask the store)."""
-        with self._reader() as db:
-            if db is None:
-                return False
-            try:
+        try:
+            with self._reader() as db:
+                if db is None:
+                    return False
                 row = db.execute("SELECT value FROM meta WHERE key = 'listings'").fetchone()
-            except sqlite3.OperationalError:
-                return False
-            return row is not None and row[0] == "1"
+                return row is not None and row[0] == "1"
+        except sqlite3.DatabaseError as error:  # unreadable: the listings ask the store
+            log.warning("side database %s unreadable, listings read from the store: %s",
+                        self.path, error)  # fmt: skip
+            return False
 
     def listing(self, cls: str, offset: int, limit: int) -> tuple[int, list[tuple[str, str]]]:
         """How many resources are listed under the class, and (IRI, label) of `limit` of
