@@ -302,7 +302,9 @@ def sample_store(store: Path, count: int) -> tuple[str, str, str, list[str]]:
     return row["doi"].value, row["author"].value, row["a"].value, picked
 
 
-def bench_sparql(report: Report, big: Path, small: Path, repeat: int, wrk_seconds: int) -> None:
+def bench_sparql(
+    report: Report, big: Path, small: Path | None, repeat: int, wrk_seconds: int
+) -> None:
     doi, author, article, picked = sample_store(big, 50)
     our_port, ox_port = free_port(), free_port()
     ox = ["oxigraph", "serve-read-only", "--location", str(big), "--bind", f"127.0.0.1:{ox_port}",
@@ -334,7 +336,8 @@ def bench_sparql(report: Report, big: Path, small: Path, repeat: int, wrk_second
         client.close()
     if shutil.which("wrk") is not None:
         bench_wrk(report, big, sample_store(big, 2000)[3], wrk_seconds)
-    bench_rdflib_endpoint(report, small, repeat)
+    if small is not None:
+        bench_rdflib_endpoint(report, small, repeat)
 
 
 def _p(times: list[float]) -> tuple[str, str]:
@@ -513,8 +516,20 @@ def main() -> None:
         "--wrk-seconds", type=int, default=20, help="each 32-connection wrk run (when installed)"
     )
     parser.add_argument("--work", type=Path, help="keep files here (default: a temp dir)")
+    parser.add_argument(
+        "--serve-store",
+        type=Path,
+        help="only the serving part, on this existing store (e.g. an ingest stopped early)",
+    )
     parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
+    if args.serve_store:
+        report = Report()
+        print(f"machine: {machine()}\nstore: {args.serve_store}", flush=True)
+        bench_sparql(report, args.serve_store, None, args.repeat, args.wrk_seconds)
+        print(f"machine at the end: {machine()}")
+        print_tables(report)
+        return None
     work = args.work or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     suffix = {"csl-json": ".json", "ris": ".ris", "pubmed": ".xml"}[args.format]
