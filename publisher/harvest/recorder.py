@@ -14,7 +14,15 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
 
 from publisher.harvest.sidecar import Change, Document, GraphFacts, Sidecar, sidecar_path
 from publisher.harvest.void import write_statistics
-from publisher.mapping.vocab import FOAF, PROV, SCHEMA, ontology_namespace
+from publisher.mapping.vocab import (
+    FOAF,
+    PROV,
+    RDF_TYPE,
+    SCHEMA,
+    SCHEMA_NAME,
+    ontology_namespace,
+    schema,
+)
 from publisher.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -141,13 +149,12 @@ class Recorder:
         return len(graphs)
 
 
-_NAME, _ALTERNATE = NamedNode(SCHEMA + "name"), NamedNode(SCHEMA + "alternateName")
-_ABSTRACT = [NamedNode(SCHEMA + "abstract"), NamedNode(SCHEMA + "description")]
+_ALTERNATE = schema("alternateName")
+_ABSTRACT = [schema("abstract"), schema("description")]
 _AGENT_LINKS = [SCHEMA + p for p in ("author", "contributor", "sponsor")]
-_IS_PART_OF, _KEYWORDS = NamedNode(SCHEMA + "isPartOf"), NamedNode(SCHEMA + "keywords")
-_SUBJECT_LINKS = [NamedNode(SCHEMA + "about"), NamedNode(SCHEMA + "healthCondition")]
-_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_PERIODICAL = NamedNode(SCHEMA + "Periodical")
+_IS_PART_OF, _KEYWORDS = schema("isPartOf"), schema("keywords")
+_SUBJECT_LINKS = [schema("about"), schema("healthCondition")]
+_PERIODICAL = schema("Periodical")
 
 
 def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Document:
@@ -166,20 +173,20 @@ def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Documen
     agents = [NamedNode(p) for p in [*_AGENT_LINKS, f"{pub}collaborator"]]
     authors = sorted(
         ((who.value if isinstance(who, NamedNode) else "", name)
-         for p in agents for who in own.get(p, []) for name in texts(who, _NAME)),
+         for p in agents for who in own.get(p, []) for name in texts(who, SCHEMA_NAME)),
         key=lambda item: _natural(item[0]),
     )  # fmt: skip
     journals = [
         name
         for part in _part_of_closure(node, about)
-        if _PERIODICAL in about.get(part, {}).get(_TYPE, [])
-        for name in texts(part, _NAME)
+        if _PERIODICAL in about.get(part, {}).get(RDF_TYPE, [])
+        for name in texts(part, SCHEMA_NAME)
     ]
     subjects = texts(node, _KEYWORDS) + [
-        name for p in _SUBJECT_LINKS for term in own.get(p, []) for name in texts(term, _NAME)
+        name for p in _SUBJECT_LINKS for term in own.get(p, []) for name in texts(term, SCHEMA_NAME)
     ]
     return Document(
-        title=_join(texts(node, _NAME, _ALTERNATE)),
+        title=_join(texts(node, SCHEMA_NAME, _ALTERNATE)),
         abstract=_join(texts(node, *_ABSTRACT), "\n"),
         authors=_join(name for _, name in authors),
         journal=_join(journals),

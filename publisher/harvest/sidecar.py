@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA, SCHEMA_NAME, schema
 from publisher.store.disk import refused_write
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,7 @@ OTHER = "other"
 # Provenance timestamps change on every ingest; they are not a change of the data.
 _STAMPS = {NamedNode(PROV + "generatedAtTime"), NamedNode(PROV + "endedAtTime")}
 _GENERATED = NamedNode(PROV + "generatedAtTime")
-_NAME, _IDENTIFIER = NamedNode(SCHEMA + "name"), NamedNode(SCHEMA + "identifier")
-_IDENTIFIER_VALUE = NamedNode(SCHEMA + "value")
+_IDENTIFIER, _IDENTIFIER_VALUE = schema("identifier"), schema("value")
 # The classes with a listing page (publisher.web.listings), kept in `listed`.
 LISTED_CLASSES = tuple(
     SCHEMA + name for name in ("ScholarlyArticle", "Periodical", "Person", "MedicalTrial")
@@ -469,6 +468,8 @@ class Sidecar:
         rows = [
             (kind, term, sign * n) for kind, terms in stats.items() for term, n in terms.items()
         ]
+        if not rows:  # most resources' listing entries do not change: no table scan then
+            return
         self._db.executemany(
             "INSERT INTO statistics VALUES (?, ?, ?)"
             " ON CONFLICT (kind, term) DO UPDATE SET n = n + excluded.n",
@@ -753,7 +754,7 @@ def _labels(triples: Sequence[Triple], subjects: dict[str, str]) -> dict[str, La
             continue
         if predicate == RDF_TYPE and isinstance(obj, NamedNode) and obj.value in LISTED_CLASSES:
             classes.setdefault(subject.value, set()).add(obj.value)
-        elif predicate == _NAME and isinstance(obj, Literal):
+        elif predicate == SCHEMA_NAME and isinstance(obj, Literal):
             names.setdefault(subject.value, []).append(obj.value)
         elif predicate == _IDENTIFIER:
             identifiers.setdefault(subject.value, []).append(obj)
