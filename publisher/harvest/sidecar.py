@@ -515,34 +515,36 @@ class Sidecar:
             )]  # fmt: skip
 
     def keeps_listings(self) -> bool:
-        """Whether listing pages can be read from here (kept since the database was made;
-        one made by an older version lacks them, and listings then ask the store)."""
+        """Whether listing pages can be read from here (see `listing`)."""
+        return self.listing(LISTED_CLASSES[0], 0, 0) is not None
+
+    def listing(
+        self, cls: str, offset: int, limit: int
+    ) -> tuple[int, list[tuple[str, str]]] | None:
+        """How many resources are listed under the class, and (IRI, label) of `limit` of
+        them from `offset`, ordered by lower-cased label, then IRI. None when there is no
+        listing index here (a database made by an older version lacks it, or it cannot be
+        read): the listings then ask the store."""
         try:
             with self._reader() as db:
                 if db is None:
-                    return False
-                row = db.execute("SELECT value FROM meta WHERE key = 'listings'").fetchone()
-                return row is not None and row[0] == "1"
-        except sqlite3.DatabaseError as error:  # unreadable: the listings ask the store
+                    return None
+                kept = db.execute("SELECT value FROM meta WHERE key = 'listings'").fetchone()
+                if kept is None or kept[0] != "1":
+                    return None
+                counted = db.execute(
+                    "SELECT n FROM statistics WHERE kind = 'listed' AND term = ?", (cls,)
+                ).fetchone()
+                rows = db.execute(
+                    "SELECT iri, label FROM listed WHERE class = ? ORDER BY sort_key, iri"
+                    " LIMIT ? OFFSET ?",
+                    (cls, limit, offset),
+                ).fetchall()
+        except sqlite3.DatabaseError as error:
             log.warning("side database %s unreadable, listings read from the store: %s",
                         self.path, error)  # fmt: skip
-            return False
-
-    def listing(self, cls: str, offset: int, limit: int) -> tuple[int, list[tuple[str, str]]]:
-        """How many resources are listed under the class, and (IRI, label) of `limit` of
-        them from `offset`, ordered by lower-cased label, then IRI."""
-        with self._reader() as db:
-            if db is None:
-                return 0, []
-            counted = db.execute(
-                "SELECT n FROM statistics WHERE kind = 'listed' AND term = ?", (cls,)
-            ).fetchone()
-            rows = db.execute(
-                "SELECT iri, label FROM listed WHERE class = ? ORDER BY sort_key, iri"
-                " LIMIT ? OFFSET ?",
-                (cls, limit, offset),
-            ).fetchall()
-            return (int(counted[0]) if counted else 0), [(r[0], r[1]) for r in rows]
+            return None
+        return (int(counted[0]) if counted else 0), [(r[0], r[1]) for r in rows]
 
     def resource_state(self, iri: str) -> bool | None:
         """True: published; False: published once and since removed (a tombstone);

@@ -321,10 +321,8 @@ def _landing_listing(store: Store, sidecar: Sidecar) -> dict[str, object]:
     from the side database's index, so the landing page costs the same at any size),
     with the articles' publication dates; and how many there are of each."""
     pages = {
-        key: listings.fetch_page(store, listing, 1, sidecar)
+        key: listings.fetch_page(store, listings.BY_PATH[path], 1, sidecar)
         for key, path in LANDING.items()
-        for listing in listings.LISTINGS
-        if listing.path == path
     }
     dates = _dates(store, [item.iri for item in pages["articles"].items])
     out: dict[str, object] = {

@@ -47,6 +47,7 @@ LISTINGS = (
     Listing("trials", "Clinical trials", SCHEMA + "MedicalTrial"),
 )
 assert {listing.type for listing in LISTINGS} == set(LISTED_CLASSES)  # the side database's
+BY_PATH = {listing.path: listing for listing in LISTINGS}
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,13 @@ def fetch_page(store: Store, listing: Listing, number: int, sidecar: Sidecar | N
     Read from the side database's listing index when it keeps one (every page in a few
     index lookups, whatever the size); else asked of the store, which sorts every item
     of the class for each page (seconds per page, and gigabytes, at a million records)."""
-    if sidecar is not None and sidecar.keeps_listings():
-        offset = (number - 1) * PAGE_SIZE
-        total, rows = sidecar.listing(listing.type, offset, PAGE_SIZE)
-        items = [Item(iri, label, n) for n, (iri, label) in enumerate(rows, offset + 1)]
-        return Page(listing, number, total, items)
-    return _page_from_store(store, listing, number)
+    offset = (number - 1) * PAGE_SIZE
+    indexed = sidecar.listing(listing.type, offset, PAGE_SIZE) if sidecar is not None else None
+    if indexed is None:
+        return _page_from_store(store, listing, number)
+    total, rows = indexed
+    items = [Item(iri, label, n) for n, (iri, label) in enumerate(rows, offset + 1)]
+    return Page(listing, number, total, items)
 
 
 def _page_from_store(store: Store, listing: Listing, number: int) -> Page:
