@@ -50,7 +50,7 @@ from pyoxigraph import (
 from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import Store as OxStore
 
-from publisher.mapping.vocab import RDF_TYPE
+from publisher.mapping.vocab import RDF_FIRST, RDF_REST, RDF_TYPE
 from publisher.sparql_text import has_keyword, query_form
 from publisher.store.base import (
     PROV_GENERATED_AT,
@@ -690,12 +690,11 @@ def _describe_query(resource: NamedNode, *, deep: bool) -> str:
     blank-node triple reachable from its blank objects in the same graph (a property
     path: slower, Virtuoso most of all)."""
     r = str(resource)
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     far = (
         f"?b1 (!<{_NO_PREDICATE}>)+ ?s . FILTER(isBlank(?s)) ?s ?p ?o"
         if deep
-        else f"?b1 <{rdf}rest> ?cell . ?s ?p ?o"
-        f" FILTER(isBlank(?s) && ?p IN (<{rdf}first>, <{rdf}rest>))"
+        else f"?b1 {RDF_REST} ?cell . ?s ?p ?o"
+        f" FILTER(isBlank(?s) && ?p IN ({RDF_FIRST}, {RDF_REST}))"
     )
     return f"""SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   {{ GRAPH ?g {{ {r} ?p ?o }} BIND({r} AS ?s) }}
