@@ -15,9 +15,9 @@ from publisher.model import ReadError, SourceRef
 from publisher.readers.base import ReadItem
 from publisher.readers.marc_fields import HostIndex, MarcDataError, marc_from_element, read_article
 from publisher.readers.xmlstream import (
+    BrokenXml,
     Element,
     XmlSource,
-    XMLSyntaxError,
     iterparse,
     local_name,
     namespace,
@@ -54,8 +54,8 @@ class MarcXmlReader:
                 where = SourceRef(path, position, element.sourceline, FORMAT_NAME)
                 yield read_element(element, where, hosts, seen)
                 release(element)
-        except XMLSyntaxError as error:
-            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
+        except BrokenXml as broken:
+            yield syntax_error_item(broken, path, position, FORMAT_NAME)
             return
         if position == 0:
             yield ReadError(

@@ -57,9 +57,9 @@ from publisher.readers.marc_fields import HostIndex
 from publisher.readers.marcxml import MARC_NS, read_element
 from publisher.readers.xmlstream import (
     REPLACEMENT,
+    BrokenXml,
     Element,
     XmlSource,
-    XMLSyntaxError,
     iterparse,
     local_name,
     namespace,
@@ -121,8 +121,8 @@ class OaiPmhReader:
                     where = SourceRef(path, position, line, FORMAT_NAME)
                     yield _read_record(element, where, hosts, seen, source.replaced > 0)
                 release(element)
-        except XMLSyntaxError as error:
-            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
+        except BrokenXml as broken:
+            yield syntax_error_item(broken, path, position, FORMAT_NAME)
             return
         if not answered:
             what = f"a {verb} response" if verb else "an OAI-PMH response"

@@ -62,9 +62,9 @@ from publisher.names import person_from_parts
 from publisher.readers.base import ReadItem
 from publisher.readers.xmlstream import (
     REPLACEMENT,
+    BrokenXml,
     Element,
     XmlSource,
-    XMLSyntaxError,
     iterparse,
     local_name,
     release,
@@ -108,8 +108,8 @@ class PubmedXmlReader:
                 where = SourceRef(path, position, element.sourceline, FORMAT_NAME)
                 yield _read_record(element, where, source)
                 release(element)
-        except XMLSyntaxError as error:
-            yield syntax_error_item(error, source, path, position, FORMAT_NAME)
+        except BrokenXml as broken:
+            yield syntax_error_item(broken, path, position, FORMAT_NAME)
             return
         if position == 0:
             root = local_name(root_tag(source.head)) or "none"

@@ -1,7 +1,7 @@
 """Streaming XML for readers: root sniffing, safe `iterparse`, freeing what was read.
 
-Every XML reader parses with `lxml.etree.iterparse`, one record element at a time,
-and frees each record once read (`release`), so memory stays bounded however many
+Every XML reader parses with a pull parser that we feed (`iterparse` below), one record
+element at a time, and frees each record once read (`release`), so memory stays bounded however many
 records a file holds. External entities and DTDs are never loaded, nor is the network
 touched. A UTF-8 file with a few bad bytes (Latin-1 text pasted in) goes through
 `base.Utf8Repair`, so one bad record does not cost the rest of the file: the reader
@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Sequence
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from lxml import etree
 
@@ -63,8 +63,6 @@ class XmlSource:
     and a UTF-8 document passes through `Utf8Repair` (see `replaced`)."""
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self.input = InputEnd(stream)
-        stream = cast(IO[bytes], self.input)
         head = self.head = stream.read(HEAD_BYTES)  # kept: readers may name the root
         self.repair = Utf8Repair(stream, head) if declares_utf8(head) else None
         self._head = b"" if self.repair else head
@@ -87,18 +85,59 @@ class XmlSource:
         return self._stream.read(size)
 
 
+CHUNK_BYTES = 65536
+
+
+class BrokenXml(Exception):
+    """The XML stops being readable here. Raised by `iterparse` only after every record
+    that ended before the error has been handed out, so what the reader yielded stands.
+
+    How it is classified never depends on libxml2's wording, which changes between
+    releases (lxml 6.2 / libxml2 2.14 reworded and renumbered several errors):
+    `truncated` means the input ended inside the document (the parser's error came when
+    it was told the input was over); `over_limit` means one of libxml2's guards against
+    hostile XML, known by its error code."""
+
+    def __init__(self, error: etree.XMLSyntaxError, *, truncated: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.truncated = truncated
+        self.over_limit = not truncated and error.code in _LIMIT_CODES
+        self.lineno: int | None = error.lineno or None
+
+
 def iterparse(source: XmlSource, tags: Sequence[str]) -> Iterator[tuple[str, Element]]:
-    """End events of the given tags (Clark notation, `{*}name` for any namespace)."""
-    return iter(
-        etree.iterparse(
-            source,
-            events=("end",),
-            tag=tuple(tags),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-        )
+    """End events of the given tags (Clark notation, `{*}name` for any namespace).
+
+    We feed a pull parser ourselves instead of using `etree.iterparse`: iterparse reads
+    32 KiB blocks and raises a block's syntax error before handing out the records that
+    ended earlier in the same block (with libxml2 2.14 a valid record before a broken one
+    was lost). Here the events parsed before an error are always yielded first, whatever
+    the library's buffering, then `BrokenXml` is raised."""
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=tuple(tags),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
     )
+    while True:
+        data = source.read(CHUNK_BYTES)
+        try:
+            if data:
+                parser.feed(data)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as error:
+            if data:  # what was parsed before the error stands
+                yield from parser.read_events()
+            # At the end of a cut file libxml2 2.14 closes the open elements itself (even
+            # a `</rec` cut in its end tag): records it "ends" there are not whole. Every
+            # record whose end tag was read came out of an earlier `feed`.
+            raise BrokenXml(error, truncated=not data) from error
+        yield from parser.read_events()
+        if not data:
+            return
 
 
 def release(element: Element) -> None:
@@ -111,32 +150,29 @@ def release(element: Element) -> None:
         del parent[0]
 
 
-XMLSyntaxError = etree.XMLSyntaxError
-_CUT_OFF = ("premature end", "end of data", "not closed", "no element found")
-_OVER_LIMIT = ("resource limit exceeded", "xml_parse_huge", "excessive depth")
+# libxml2's codes for its limits (a text over 10,000,000 bytes, nesting over 256): 114
+# XML_ERR_RESOURCE_LIMIT since libxml2 2.14; before it, 2 XML_ERR_NO_MEMORY ("huge text
+# node") and 1 XML_ERR_INTERNAL_ERROR ("excessive depth") while the input is still coming.
+_LIMIT_CODES = frozenset({114, 2, 1})
 _HUGE_ADVICE = re.compile(r",?\s*(?:try|use) XML_PARSE_HUGE(?: option)?")
 
 
-def describe_syntax_error(error: Exception, source: XmlSource | None = None) -> str:
-    """`truncated` or `not well-formed`, with libxml2's own words. With the `source`, an
-    error right where the input stops is a truncation whatever libxml2 calls it (a file
-    cut inside a tag gives "Couldn't find end of Start Tag")."""
-    message = str(getattr(error, "msg", "") or error)
-    if any(words in message.lower() for words in _OVER_LIMIT):
+def describe_syntax_error(broken: BrokenXml) -> str:
+    """`truncated`, `not well-formed` or over a limit, with libxml2's own words."""
+    message = str(getattr(broken.error, "msg", "") or broken.error)
+    if broken.over_limit:
         return _over_limit(message)
-    cut = any(words in message.lower() for words in _CUT_OFF)
-    cut = cut or (source is not None and source.input.ends_at(error))
-    return f"{'truncated' if cut else 'not well-formed'} XML ({message})"
+    return f"{'truncated' if broken.truncated else 'not well-formed'} XML ({message})"
 
 
 def syntax_error_item(
-    error: etree.XMLSyntaxError, source: XmlSource, path: str, records_read: int, format_name: str
+    broken: BrokenXml, path: str, records_read: int, format_name: str
 ) -> ReadError:
     """The ReadError for XML that breaks off after `records_read` whole records: placed
     at the next record and the line libxml2 names, since the records before it stand."""
-    where = SourceRef(path, records_read + 1, error.lineno or None, format_name)
+    where = SourceRef(path, records_read + 1, broken.lineno, format_name)
     after = f" after record {records_read}" if records_read else ""
-    return ReadError(where, f"the file is {describe_syntax_error(error, source)}{after}")
+    return ReadError(where, f"the file is {describe_syntax_error(broken)}{after}")
 
 
 def _over_limit(message: str) -> str:
@@ -154,32 +190,3 @@ def _over_limit(message: str) -> str:
 def text_of(element: Element) -> str:
     """All text inside an element (markup flattened), whitespace collapsed."""
     return " ".join("".join(element.itertext()).split())
-
-
-_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes: not characters
-
-
-class InputEnd:
-    """A stream that knows where it ended (line, characters into the last line), so that
-    an XML error there can be called a truncation."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self.lines = 1
-        self.last_line_chars = 0  # libxml2 counts columns in characters, not bytes
-        self.eof = False
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.eof = self.eof or not data
-        newlines = data.count(b"\n")
-        self.lines += newlines
-        tail = data[data.rfind(b"\n") + 1 :] if newlines else data
-        chars = len(tail.translate(None, _CONTINUATION))
-        self.last_line_chars = chars + (0 if newlines else self.last_line_chars)
-        return data
-
-    def ends_at(self, error: Exception) -> bool:
-        """The error is where the input stops (within its last 64 characters)."""
-        line, column = getattr(error, "position", None) or (0, 0)
-        return self.eof and line == self.lines and column + 64 >= self.last_line_chars
