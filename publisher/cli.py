@@ -38,7 +38,9 @@ from publisher.resources import examples_dir
 from publisher.store.base import Store, StoreUnavailable
 from publisher.store.disk import StoreWriteFailed
 from publisher.store.factory import describe_store, open_store
+from publisher.store.layout import Layout
 from publisher.store.oxigraph import OxigraphStore
+from publisher.store.published import PublishedView, disagreement_counts
 from publisher.store.remote import RemoteStore, RemoteStoreError
 from publisher.validation.summary import constraint_counts, format_counts, write_conformance
 
@@ -87,9 +89,7 @@ SparqlQueryOption = Annotated[
 ]
 SparqlUpdateOption = Annotated[
     str | None,
-    typer.Option(
-        "--sparql-update", help="Its SPARQL Update URL \\[env: PUBLISHER_SPARQL_UPDATE]"
-    ),
+    typer.Option("--sparql-update", help="Its SPARQL Update URL \\[env: PUBLISHER_SPARQL_UPDATE]"),
 ]
 SparqlStoreOption = Annotated[
     str | None,
@@ -407,7 +407,8 @@ def report(
     sparql_password: SparqlPasswordOption = None,
     sparql_token: SparqlTokenOption = None,
 ) -> None:
-    """Summarise validation: accepted / rejected records per format, and per constraint."""
+    """Summarise validation (accepted / rejected records per format, and per constraint)
+    and where sources disagree (per field and pair of formats, with an example)."""
     settings = _settings(
         store=store,
         base_uri=base_uri,
@@ -418,6 +419,7 @@ def report(
     with _open_store(settings, read_only=True) as opened:
         formats = format_counts(opened, settings.base_uri)
         constraints = constraint_counts(opened, settings.base_uri)
+        disagreements = disagreement_counts(opened, settings.base_uri)
     table = Table("format", "accepted", "rejected", title="Records per format")
     for row in formats:
         table.add_row(row.format, str(row.accepted), str(row.rejected))
@@ -433,6 +435,20 @@ def report(
     )
     for c in constraints:
         table.add_row(c.format, c.shape, c.path, c.constraint, str(c.records), str(c.results))
+    out.print(table)
+    table = Table(
+        "field",
+        "published from",
+        "differs in",
+        "resources",
+        "example",
+        title="Sources that disagree (the published view keeps one value: docs/dataset.md)",
+    )
+    for d in disagreements:
+        field = d.property.replace("https://schema.org/", "schema:").replace(
+            "http://purl.org/ontology/bibo/", "bibo:"
+        )
+        table.add_row(field, d.published_format, d.other_format, str(d.resources), d.example)
     out.print(table)
     if csv_file is not None:
         with csv_file.open("w", newline="", encoding="utf-8") as handle:
@@ -458,12 +474,16 @@ def remove(
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
         known = {g.value for g in opened.graph_names()}
+        view = PublishedView(opened, settings.base_uri)
+        view.recover()
         for iri in graphs:
             if iri not in known:
                 err.print(f"[red]no such graph[/red] {escape(iri)}")
                 missing += 1
                 continue
+            batch = view.prepare([(NamedNode(iri), None)])
             opened.remove_graph(NamedNode(iri))
+            view.apply(batch)
             opened.remove_graph(NamedNode(iri + "/validation"))
             recorder.removed(iri)  # a Delete in the change feed; its resources answer 410
             out.print(f"removed {iri}")
@@ -548,9 +568,7 @@ def migrate(
     source: Annotated[
         str, typer.Option("--from", help="embedded:DIR or sparql:QUERY_URL (the copy's source)")
     ],
-    target: Annotated[
-        str, typer.Option("--to", help="embedded:DIR or sparql:QUERY_URL (written)")
-    ],
+    target: Annotated[str, typer.Option("--to", help="embedded:DIR or sparql:QUERY_URL (written)")],
     base_uri: BaseOption = None,
     sparql_update: Annotated[
         str | None,
@@ -631,7 +649,8 @@ def embed(
         err.print(f"[red]not an IRI:[/red] {escape(resource)}")
         raise typer.Exit(2) from error
     with _open_store(settings, read_only=True) as opened:
-        triples = opened.describe(node)
+        layout = Layout(settings.base_uri)
+        triples = opened.describe_view(node, layout.provenance).triples
     if not triples:
         err.print(f"nothing is published about {escape(resource)}")
         raise typer.Exit(1)

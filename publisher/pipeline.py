@@ -29,6 +29,7 @@ from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef,
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import NTriples, Store, StoreUnavailable
+from publisher.store.published import PublishedView
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Validation, Violation
 
@@ -250,6 +251,11 @@ class Pipeline:
         self.checker = Checker(base_uri, fast=fast, facts=recorder is not None)
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
+        # The consolidated descriptions of what each batch touches (publisher.store.published);
+        # resources a stopped run left marked are finished first.
+        self.view = PublishedView(store, base_uri) if store is not None else None
+        if self.view is not None:
+            self.view.recover()
         self.format_name = format_name
         self.jobs = jobs
         self.batch = max(1, batch)
@@ -395,9 +401,7 @@ class Pipeline:
             if checked.triples is not None and checked.outcome.accepted:
                 self._stored(checked, graph, triples)
 
-    def _disagreements(
-        self, outcome: Outcome, graph: NamedNode, triples: Sequence[Triple]
-    ) -> None:
+    def _disagreements(self, outcome: Outcome, graph: NamedNode, triples: Sequence[Triple]) -> None:
         if outcome.article is None or self.store is None:
             return
         try:
@@ -411,15 +415,25 @@ class Pipeline:
 
     def _write(self, writes: list[Write]) -> None:
         """One batched write; if it fails, record by record, to say which record failed."""
-        assert self.store is not None
+        assert self.store is not None and self.view is not None
         todo = [(g, t) for checked, g, t in writes if checked.problems_free()]
+        records = [(g, t) for checked, g, t in writes if checked.triples is not None]
+        # Marked before the sources change, unmarked with the new descriptions: a crash
+        # in between leaves marks that the next run finishes (PublishedView.recover).
+        batch = self.view.prepare([(g, t) for g, t in records if (g, t) in todo])
         try:
             self.store.replace_graphs(todo)
-            return
         except StoreUnavailable:
             raise
         except Exception:
             log.warning("batched write failed; storing the batch record by record")
+            self._write_one_by_one(writes)
+            self.view.refresh(batch.touched)  # from what was stored, whatever that is
+            return
+        self.view.apply(batch)
+
+    def _write_one_by_one(self, writes: list[Write]) -> None:
+        assert self.store is not None
         for checked, graph, triples in writes:
             if not checked.problems_free():
                 continue

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import QueryTriples, RdfFormat, Triple, serialize
+from pyoxigraph import DefaultGraph, RdfFormat, Triple, serialize
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import prefixes
@@ -36,7 +36,6 @@ from publisher.store.remote import RemoteStore
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
-UNION = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
 @dataclass(frozen=True)
@@ -68,16 +67,16 @@ class _Spec:
 Source = OxStore | RemoteStore
 
 
-def _union(store: Source) -> Iterable[Triple]:
+def _published(store: Source, base_uri: str) -> Iterable[Triple]:
+    """The published view (what SPARQL's default graph is), in the store's index order:
+    the same content gives the same bytes (it holds no blank nodes)."""
     if isinstance(store, RemoteStore):
-        return store.union_triples()
-    result = store.query(UNION, use_default_graph_as_union=True)
-    assert isinstance(result, QueryTriples)
-    return result
+        return store.union_triples(store.view_graph)
+    return (quad.triple for quad in store.quads_for_pattern(None, None, None, DefaultGraph()))
 
 
 def _write_ntriples(store: Source, output: Any, base_uri: str) -> None:
-    serialize(_union(store), output, RdfFormat.N_TRIPLES)
+    serialize(_published(store, base_uri), output, RdfFormat.N_TRIPLES)
 
 
 def _write_nquads(store: Source, output: Any, base_uri: str) -> None:
@@ -88,15 +87,17 @@ def _write_nquads(store: Source, output: Any, base_uri: str) -> None:
 
 
 def _write_turtle(store: Source, output: Any, base_uri: str) -> None:
-    serialize(_union(store), output, RdfFormat.TURTLE, prefixes=prefixes(base_uri))
+    serialize(_published(store, base_uri), output, RdfFormat.TURTLE, prefixes=prefixes(base_uri))
 
 
 SPECS = [
-    _Spec("dataset.nt.gz", "N-Triples dump (gzip): the union of all records",
+    _Spec("dataset.nt.gz", "N-Triples dump (gzip): the published view, one consolidated"
+          " description per resource",
           "application/n-triples", True, _write_ntriples),
     _Spec("dataset.nq.gz", "N-Quads dump (gzip): one named graph per source record,"
           " with its provenance", "application/n-quads", True, _write_nquads),
-    _Spec("dataset.ttl.gz", "Turtle dump (gzip): the union of all records",
+    _Spec("dataset.ttl.gz", "Turtle dump (gzip): the published view, one consolidated"
+          " description per resource",
           "text/turtle", False, _write_turtle),
 ]  # fmt: skip
 

@@ -25,6 +25,20 @@ from pyoxigraph import (
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
+PROV_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+# What a description brings of the resources it links to: their labels and types, and
+# the links that identify them (an author's page and ORCID iD, a trial's registry page).
+LABEL_PREDICATES = tuple(
+    NamedNode(iri)
+    for iri in (
+        "https://schema.org/name",
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        "https://schema.org/url",
+        "https://schema.org/sameAs",
+    )
+)
+_RDF_TYPE = LABEL_PREDICATES[2]
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,16 @@ class StoreUnavailable(Exception):
 
 
 class Store(ABC):
-    """A set of named graphs, one per source record, queried as their union."""
+    """One named graph per source record, and the published view (one consolidated
+    description per resource, `publisher.store.published`) as the default graph: what a
+    query sees without GRAPH or FROM. Source graphs are reached with GRAPH."""
+
+    @property
+    def view_graph(self) -> NamedNode | None:
+        """Where the published view is kept: None for the store's own default graph
+        (the embedded store, an Oxigraph server); a named graph for stores whose default
+        graph is the union of all (Virtuoso)."""
+        return None
 
     @abstractmethod
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
@@ -135,6 +158,51 @@ class Store(ABC):
                 times.append(stamp)
         return Description(triples, frozenset(graphs), latest_time(times))
 
+    def describe_view(self, resource: NamedNode, provenance: NamedNode) -> Description:
+        """The resource's published description: its triples in the view graph and
+        those of the nodes it owns (`owned_triples`), its neighbours' labels and links
+        there, and, for HTTP caching, the source graphs it was made from (`provenance`
+        says which) with the latest `prov:generatedAtTime` they state."""
+        triples = self.owned_triples(self.view_graph, resource)
+        if not triples:
+            return Description([], frozenset(), None)
+        owned = f"{resource.value}#"
+        neighbours = sorted(
+            {
+                t.object
+                for t in triples
+                if isinstance(t.object, NamedNode)
+                and t.predicate != _RDF_TYPE
+                and not t.object.value.startswith(owned)
+                and t.object != resource
+            },
+            key=str,
+        )
+        found = dict.fromkeys(triples)
+        if neighbours:
+            values = " ".join(map(str, neighbours))
+            labels = " ".join(map(str, LABEL_PREDICATES))
+            rows = self.query(
+                f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {labels} }}"
+                f" {in_graph(self.view_graph, '?s ?p ?o')} }}"
+            )
+            assert isinstance(rows, QuerySolutions)
+            for row in rows:
+                found[Triple(row["s"], row["p"], row["o"])] = None
+        rows = self.query(
+            f"SELECT ?g ?t WHERE {{ GRAPH {provenance} {{ {resource} <{PROV_DERIVED_FROM}> ?g }}"
+            f" OPTIONAL {{ GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }} }}"
+        )
+        assert isinstance(rows, QuerySolutions)
+        graphs: set[NamedNode] = set()
+        times: list[Literal] = []
+        for row in rows:
+            if isinstance(row["g"], NamedNode):
+                graphs.add(row["g"])
+            if isinstance(row["t"], Literal):
+                times.append(row["t"])
+        return Description(list(found), frozenset(graphs), latest_time(times))
+
     @abstractmethod
     def query(
         self,
@@ -144,14 +212,55 @@ class Store(ABC):
         named_graphs: Sequence[NamedNode] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query. Without dataset arguments the default graph is the
-        union of all named graphs. Relative IRIs resolve against `base_iri`. Raises
-        SyntaxError for a malformed query."""
+        """Run a SPARQL 1.1 query. Without dataset arguments (or the query's own FROM)
+        the default graph is the published view and every named graph is reachable with
+        GRAPH. Relative IRIs resolve against `base_iri`. Raises SyntaxError for a
+        malformed query."""
 
     @property
     def path(self) -> Path | None:
         """The folder of an on-disk store (other processes can open it); None otherwise."""
         return None
+
+    def graphs_describing(self, resource: NamedNode) -> list[NamedNode]:
+        """The named graphs holding triples about the resource (as their subject)."""
+        rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {resource} ?p ?o }} }}")
+        assert isinstance(rows, QuerySolutions)
+        return [row["g"] for row in rows if isinstance(row["g"], NamedNode)]
+
+    def owned_triples(
+        self, graph: NamedNode | None, resource: NamedNode, inverse: NamedNode | None = None
+    ) -> list[Triple]:
+        """The triples of `graph` about the resource and the nodes it owns: IRIs under
+        `{resource}#`, reached from it (and, with `inverse`, from the nodes that point at
+        it with that property, such as the `rdf:Statement`s about it).
+
+        This default asks SPARQL level by level; the embedded store walks its indexes."""
+        owned = f"{resource.value}#"
+        found: dict[Triple, None] = {}
+        frontier: set[NamedNode] = {resource}
+        if inverse is not None:
+            rows = self.query(
+                f"SELECT ?s WHERE {{ {in_graph(graph, f'?s {inverse} {resource}')} }}"
+            )
+            assert isinstance(rows, QuerySolutions)
+            frontier |= {r["s"] for r in rows if isinstance(r["s"], NamedNode)}
+        seen: set[NamedNode] = set()
+        while frontier:
+            seen |= frontier
+            values = " ".join(str(s) for s in sorted(frontier, key=str))
+            rows = self.query(
+                f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
+                f" {in_graph(graph, '?s ?p ?o')} }}"
+            )
+            assert isinstance(rows, QuerySolutions)
+            frontier = set()
+            for row in rows:
+                subject, predicate, obj = row["s"], row["p"], row["o"]
+                found[Triple(subject, predicate, obj)] = None
+                if isinstance(obj, NamedNode) and obj.value.startswith(owned) and obj not in seen:
+                    frontier.add(obj)
+        return list(found)
 
     # Writes through the SPARQL endpoint (SPARQL Update, Graph Store Protocol). `graph`
     # None is the store's own default graph (not the union that queries see).
@@ -182,6 +291,11 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for stores holding no resources
         """Release files or connections."""
+
+
+def in_graph(graph: NamedNode | None, pattern: str) -> str:
+    """A SPARQL pattern in a named graph, or in the default graph (None)."""
+    return f"GRAPH {graph} {{ {pattern} }}" if graph is not None else f"{{ {pattern} }}"
 
 
 def latest_time(stamps: Iterable[Literal]) -> datetime | None:

@@ -35,8 +35,10 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
 
 def describe_store(settings: Settings) -> str:
     """Where the store is, for messages."""
-    return f"the SPARQL store at {settings.sparql_query}" if settings.remote else (
-        f"the store at {settings.store}"
+    return (
+        f"the SPARQL store at {settings.sparql_query}"
+        if settings.remote
+        else (f"the store at {settings.store}")
     )
 
 

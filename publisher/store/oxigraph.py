@@ -17,9 +17,10 @@ from pyoxigraph import (
 )
 from pyoxigraph import Store as OxStore
 
-from publisher.mapping.vocab import RDF_TYPE, RDFS_LABEL, SCHEMA_NAME, schema
-from publisher.sparql_text import has_keyword
+from publisher.mapping.vocab import RDF_TYPE
 from publisher.store.base import (
+    LABEL_PREDICATES,
+    PROV_DERIVED_FROM,
     PROV_GENERATED_AT,
     Description,
     NTriples,
@@ -29,10 +30,8 @@ from publisher.store.base import (
 )
 from publisher.store.disk import writes
 
-# What a description brings of the resources it links to: their labels and types, and
-# the links that identify them (an author's page and ORCID iD, a trial's registry page).
-LABEL_PREDICATES = (SCHEMA_NAME, RDFS_LABEL, RDF_TYPE, schema("url"), schema("sameAs"))
 GENERATED_AT = NamedNode(PROV_GENERATED_AT)
+DERIVED_FROM = NamedNode(PROV_DERIVED_FROM)
 _LABELS = frozenset(LABEL_PREDICATES)
 FLUSH_EVERY = 300_000  # quads loaded by replace_graphs between two flushes to disk
 
@@ -148,10 +147,9 @@ class OxigraphStore(Store):
         base_iri: str | None = None,
     ) -> QueryResult:
         if default_graphs is None and named_graphs is None:
-            # A query's own FROM / FROM NAMED is its dataset; pyoxigraph would ignore it
-            # under the union default graph.
-            union = not has_keyword(sparql, "from")
-            return self._store.query(sparql, base_iri=base_iri, use_default_graph_as_union=union)
+            # The store's own default graph is the published view; a query's own FROM /
+            # FROM NAMED is its dataset.
+            return self._store.query(sparql, base_iri=base_iri)
         # SPARQL 1.1 Protocol: once either list is given, the dataset is exactly those graphs.
         return self._store.query(
             sparql,
@@ -163,6 +161,66 @@ class OxigraphStore(Store):
     @property
     def path(self) -> Path | None:
         return self._path
+
+    def describe_view(self, resource: NamedNode, provenance: NamedNode) -> Description:
+        # The same as the interface's, read off the indexes: every resource page's cost.
+        view = DefaultGraph()
+        triples = self.owned_triples(None, resource)
+        if not triples:
+            return Description([], frozenset(), None)
+        owned = f"{resource.value}#"
+        found = dict.fromkeys(triples)
+        neighbours = {
+            t.object
+            for t in triples
+            if isinstance(t.object, NamedNode)
+            and t.predicate != RDF_TYPE
+            and t.object != resource
+            and not t.object.value.startswith(owned)
+        }
+        for neighbour in neighbours:
+            for quad in self._store.quads_for_pattern(neighbour, None, None, view):
+                if quad.predicate in _LABELS:
+                    found[quad.triple] = None
+        graphs = {
+            q.object
+            for q in self._store.quads_for_pattern(resource, DERIVED_FROM, None, provenance)
+            if isinstance(q.object, NamedNode)
+        }
+        stamps = [
+            quad.object
+            for graph in graphs
+            for quad in self._store.quads_for_pattern(graph, GENERATED_AT, None, graph)
+            if isinstance(quad.object, Literal)
+        ]
+        return Description(list(found), frozenset(graphs), latest_time(stamps))
+
+    def graphs_describing(self, resource: NamedNode) -> list[NamedNode]:
+        graphs = {q.graph_name for q in self._store.quads_for_pattern(resource, None, None, None)}
+        return [g for g in graphs if isinstance(g, NamedNode)]
+
+    def owned_triples(
+        self, graph: NamedNode | None, resource: NamedNode, inverse: NamedNode | None = None
+    ) -> list[Triple]:
+        owned = f"{resource.value}#"
+        name = DefaultGraph() if graph is None else graph
+        pending = [resource]
+        if inverse is not None:
+            pending += [
+                q.subject
+                for q in self._store.quads_for_pattern(None, inverse, resource, name)
+                if isinstance(q.subject, NamedNode) and q.subject != resource
+            ]
+        seen: set[NamedNode] = set(pending)
+        found: list[Triple] = []
+        while pending:
+            for quad in self._store.quads_for_pattern(pending.pop(), None, None, name):
+                found.append(quad.triple)
+                obj = quad.object
+                if isinstance(obj, NamedNode) and obj not in seen and obj.value.startswith(owned):
+                    seen.add(obj)
+                    pending.append(obj)
+        return found
 
     @writes
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

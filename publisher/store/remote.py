@@ -53,6 +53,7 @@ from pyoxigraph import Store as OxStore
 from publisher.mapping.vocab import RDF_FIRST, RDF_REST, RDF_TYPE
 from publisher.sparql_text import has_keyword, query_form
 from publisher.store.base import (
+    LABEL_PREDICATES,
     PROV_GENERATED_AT,
     Description,
     QueryResult,
@@ -60,7 +61,6 @@ from publisher.store.base import (
     StoreUnavailable,
     latest_time,
 )
-from publisher.store.oxigraph import LABEL_PREDICATES
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +342,7 @@ class RemoteStore(Store):
         times = list(self._rows(_times_query(graphs))[1].values())
         return Description(list(seen.values()), frozenset(graphs), latest_time(times))
 
-    def _rows(
-        self, query: str
-    ) -> tuple[list[tuple[Triple, NamedNode]], dict[str, RdfLiteral]]:
+    def _rows(self, query: str) -> tuple[list[tuple[Triple, NamedNode]], dict[str, RdfLiteral]]:
         """The (?g ?s ?p ?o) rows as triples and their graph; ?t, where bound, as the
         graph's time."""
         stamps: dict[str, RdfLiteral] = {}
@@ -359,9 +357,12 @@ class RemoteStore(Store):
                 quads.append((Triple(s, p, o), g))
         return quads, stamps
 
-    def union_triples(self) -> Iterator[Triple]:
-        """Every triple of our graphs once (as the default graph shows them), streamed."""
-        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours()} }}"
+    def union_triples(self, graph: NamedNode | None = None) -> Iterator[Triple]:
+        """Every triple of one graph, or of all our graphs once, streamed."""
+        if graph is not None:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
+        else:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours()} }}"
         with self.client.stream(
             "POST",
             self.config.query_url,

@@ -26,6 +26,7 @@ from publisher.mapping.vocab import ONTOLOGY_PATH, SCHEMA, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, executor_for
+from publisher.store.layout import Layout
 from publisher.validation.summary import dataset_iri
 from publisher.web import (
     caching,
@@ -51,7 +52,7 @@ from publisher.web.formats import (
     graph_format,
     serialize_graph,
 )
-from publisher.web.views import ViewBuilder
+from publisher.web.views import ResourceView, ViewBuilder
 
 log = logging.getLogger(__name__)
 HTML = "text/html"
@@ -68,9 +69,7 @@ def _templates() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def create_app(
-    settings: Settings, store: Store, executor: QueryExecutor | None = None
-) -> FastAPI:
+def create_app(settings: Settings, store: Store, executor: QueryExecutor | None = None) -> FastAPI:
     # Queries run in worker processes that can be killed (publisher.store.executor).
     executor = executor or executor_for(
         store,
@@ -116,6 +115,7 @@ def create_app(
         security.SecurityHeaders, docs_paths=(app.docs_url, app.swagger_ui_oauth2_redirect_url)
     )
     base = settings.base_uri
+    layout = Layout(base)
     views = ViewBuilder(base, store)
     ontology = _load_ontology(base)
     # Before the catch-all route below, or that would answer for /static/... too.
@@ -216,7 +216,11 @@ def create_app(
 
     def describe(request: Request, iri: NamedNode) -> Response:
         """Read and represent in one trip to the thread pool: every resource page's path."""
-        description = store.describe_sources(iri)
+        description = store.describe_view(iri, layout.provenance)
+        if not description.triples and iri.value.startswith(layout.graphs):
+            # A source record (or its validation report) is a named graph, described
+            # by its own PROV-O statements inside it, not by the published view.
+            description = store.describe_sources(iri)
         if not description.triples:
             if harvested.gone(iri.value):
                 raise ClientError(410, f"{iri.value} was published and has been withdrawn")
@@ -225,6 +229,12 @@ def create_app(
 
     openapi.install(app)  # every route, every answer and media type: see publisher.web.openapi
     return app
+
+
+def _page_variant(view: ResourceView) -> str:
+    sources = " ".join(f"{s.link.text}@{s.read}" for s in view.sources)
+    differences = repr(view.differences)
+    return f"{HTML} {view.container or ''} {sources} {differences}"
 
 
 def _media_type(request: Request) -> str:
@@ -261,8 +271,11 @@ def _represent(
     embed = "embed" in request.query_params
     media_type = HTML if embed else _media_type(request)
     view = views.resource(iri, triples) if media_type == HTML and not embed else None
-    # A page also shows its journal chain, which the view reads: part of what it is made of.
-    variant = "embed" if embed else f"{media_type} {view.container or ''}" if view else media_type
+    if view is not None:
+        views.provenance(view)
+    # A page also shows its journal chain and its sources (with what they disagree on),
+    # which the view reads: part of what it is made of.
+    variant = "embed" if embed else _page_variant(view) if view else media_type
     headers = {
         "Vary": "Accept",
         "ETag": caching.etag(triples, variant),

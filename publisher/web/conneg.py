@@ -77,9 +77,7 @@ def quoted(header: str | None, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     count = (header or "").count(",") + 1
-    return (
-        f"{text[:limit]}... ({count:,} alternatives; only the first {MAX_ACCEPT_ITEMS} are read)"
-    )
+    return f"{text[:limit]}... ({count:,} alternatives; only the first {MAX_ACCEPT_ITEMS} are read)"
 
 
 def negotiate(header: str | None, offers: list[str]) -> str | None:

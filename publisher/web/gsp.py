@@ -157,7 +157,6 @@ def _parse(data: bytes, media_type: str, base: str) -> list[Triple]:
     return [quad.triple for quad in quads]
 
 
-
 def _multipart(header: str, data: bytes) -> list[tuple[str, bytes]]:
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + header.encode("latin-1") + b"\r\n\r\n" + data

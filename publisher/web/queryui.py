@@ -48,14 +48,12 @@ LIMIT 100""",
   {
     # position = how many list cells lead up to the author's cell
     SELECT ?article ?author (COUNT(?cell) AS ?position) WHERE {
-      GRAPH ?record {
-        ?author schema:name ?authorName .
-        FILTER(CONTAINS(LCASE(?authorName), "chen"))
-        ?node rdf:first ?author .
-        ?article bibo:authorList ?list .
-        ?list rdf:rest* ?cell .
-        ?cell rdf:rest* ?node .
-      }
+      ?author schema:name ?authorName .
+      FILTER(CONTAINS(LCASE(?authorName), "chen"))
+      ?node rdf:first ?author .
+      ?article bibo:authorList ?list .
+      ?list rdf:rest* ?cell .
+      ?cell rdf:rest* ?node .
     }
     GROUP BY ?article ?author
   }
@@ -86,18 +84,13 @@ ORDER BY ?position""",
     ),
     Example(
         "Articles per journal",
-        "How many articles each journal has. An article is part of a volume or an issue "
-        "of the journal; each record's graph holds the whole chain, so matching inside "
-        "one graph (GRAPH ?record) finds it without joining every record's copy.",
+        "How many articles each journal has. An article is part of an issue or a volume "
+        "of the journal, or of the journal itself: schema:isPartOf+ follows the chain.",
         """SELECT ?journal ?name (COUNT(DISTINCT ?article) AS ?articles) WHERE {
-  GRAPH ?record {
-    ?article a schema:ScholarlyArticle .
-    { ?article schema:isPartOf ?journal }                                # no volume
-    UNION { ?article schema:isPartOf/schema:isPartOf ?journal }          # via the volume
-    UNION { ?article schema:isPartOf/schema:isPartOf/schema:isPartOf ?journal }  # via the issue
-    ?journal a schema:Periodical ;
-             schema:name ?name .
-  }
+  ?article a schema:ScholarlyArticle ;
+           schema:isPartOf+ ?journal .
+  ?journal a schema:Periodical ;
+           schema:name ?name .
 }
 GROUP BY ?journal ?name
 ORDER BY DESC(?articles) ?name""",
@@ -112,6 +105,23 @@ ORDER BY DESC(?articles) ?name""",
   OPTIONAL { ?trial schema:identifier/schema:value ?registration }
 }
 ORDER BY ?registration ?title""",
+    ),
+    Example(
+        "Source records of each article",
+        "The published view is made from source records, each a named graph of its "
+        "own: which records an article's description comes from, their format and when "
+        "they were read. With several sources, the provenance graph also says, value by "
+        "value, which source gave it and which values lost (see docs/dataset.md).",
+        """SELECT ?title ?source ?format ?read WHERE {
+  ?article a schema:ScholarlyArticle ;
+           schema:name ?title .
+  GRAPH ?provenance { ?article prov:wasDerivedFrom ?source }
+  GRAPH ?source {
+    ?source pub:sourceFormat ?format ;
+            prov:generatedAtTime ?read .
+  }
+}
+ORDER BY ?title ?source""",
     ),
     Example(
         "Article by DOI (CONSTRUCT)",

@@ -79,8 +79,7 @@ def describe(settings: Settings) -> list[Triple]:
     if settings.enable_updates:
         triples.append(Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
         triples += [
-            Triple(service, _sd("inputFormat"), NamedNode(FORMATS + name))
-            for name in INPUT_FORMATS
+            Triple(service, _sd("inputFormat"), NamedNode(FORMATS + name)) for name in INPUT_FORMATS
         ]
     return triples
 

@@ -105,8 +105,9 @@ class Endpoint:
                 self.require_write_access(request, READ_ONLY)
                 if names & {"query", "update"}:
                     raise ClientError(
-                        400, "an update sent as application/sparql-update must not also have"
-                        " a query or update in the URL"
+                        400,
+                        "an update sent as application/sparql-update must not also have"
+                        " a query or update in the URL",
                     )
                 body = await read_body(request, self.settings.max_update_bytes)
                 return UpdateRequest(

@@ -10,10 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
 from publisher.mapping.vocab import (
     BIBO_AUTHOR_LIST,
+    PROV,
+    RDF,
     RDF_FIRST,
     RDF_NIL,
     RDF_REST,
@@ -25,6 +27,7 @@ from publisher.mapping.vocab import (
     schema,
 )
 from publisher.store.base import Store
+from publisher.store.layout import Layout
 
 Term = NamedNode | BlankNode | Literal
 
@@ -41,11 +44,32 @@ class PropertyRow:
     values: list[Link]
 
 
+@dataclass(frozen=True)
+class SourceLine:
+    """One source record the description was made from."""
+
+    link: Link
+    format: str
+    read: str | None  # when it was read (prov:generatedAtTime)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A property the sources disagree on: the published value and the others."""
+
+    property: str
+    published: str
+    published_by: str  # the formats of the sources that gave it
+    others: list[tuple[str, str]]  # (value, formats)
+
+
 @dataclass
 class ResourceView:
     iri: str
     title: str
     types: list[str]
+    sources: list[SourceLine] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
     authors: list[Link] = field(default_factory=list)
     container: str | None = None
     date: str | None = None
@@ -133,11 +157,94 @@ class ViewBuilder:
             for p, v in sorted(grouped.items())
         ]
 
+    def provenance(self, view: ResourceView) -> None:
+        """The page's sources section: the source records, and, where they disagree,
+        which value was published from which sources and what the others said."""
+        layout = Layout(self.base_uri)
+        node = NamedNode(view.iri)
+        rows = self.store.query(
+            f"""SELECT ?g ?format ?read WHERE {{
+                GRAPH {layout.provenance} {{ {node} <{PROV}wasDerivedFrom> ?g }}
+                OPTIONAL {{ GRAPH ?g {{ ?g {layout.source_format} ?format }} }}
+                OPTIONAL {{ GRAPH ?g {{ ?g <{PROV}generatedAtTime> ?read }} }}
+            }} ORDER BY ?g"""
+        )
+        assert isinstance(rows, QuerySolutions)
+        formats: dict[str, str] = {}
+        for row in rows:
+            graph, fmt, read = row["g"], row["format"], row["read"]
+            if not isinstance(graph, NamedNode):
+                continue
+            formats[graph.value] = fmt.value if isinstance(fmt, Literal) else ""
+            view.sources.append(
+                SourceLine(
+                    Link(graph.value, self.href(graph.value)),
+                    formats[graph.value],
+                    read.value if isinstance(read, Literal) else None,
+                )
+            )
+        if len(view.sources) > 1:
+            view.differences = self._differences(node, layout, formats)
+
+    def _differences(
+        self, node: NamedNode, layout: Layout, formats: dict[str, str]
+    ) -> list[Difference]:
+        rows = self.store.query(
+            f"""SELECT ?p ?v ?published ?g WHERE {{ GRAPH {layout.provenance} {{
+                ?st <{RDF}subject> {node} ; <{RDF}predicate> ?p ; <{RDF}object> ?v ;
+                    {layout.published_flag} ?published ; <{PROV}wasDerivedFrom> ?g }} }}"""
+        )
+        assert isinstance(rows, QuerySolutions)
+        claims: dict[str, dict[tuple[str, bool], set[str]]] = defaultdict(lambda: defaultdict(set))
+        for row in rows:
+            prop, value, flag, graph = row["p"], row["v"], row["published"], row["g"]
+            if not isinstance(prop, NamedNode) or not isinstance(graph, NamedNode):
+                continue
+            shown = self._shown(value)
+            published = isinstance(flag, Literal) and flag.value == "true"
+            claims[prop.value][(shown, published)].add(formats.get(graph.value, graph.value))
+        differences = []
+        for prop, values in sorted(claims.items()):
+            won = [(v, fs) for (v, flag), fs in values.items() if flag]
+            lost = [
+                (v, ", ".join(sorted(fs))) for (v, flag), fs in sorted(values.items()) if not flag
+            ]
+            if won and lost:
+                value, by = won[0]
+                if len(won) > 1:  # a multi-valued property: the values that were left out
+                    value, by = f"{len(won)} values", {f for _, fs in won for f in fs}
+                differences.append(Difference(self.curie(prop), value, ", ".join(sorted(by)), lost))
+        return differences
+
+    def _shown(self, value: object) -> str:
+        """A claimed value in words: text cut at 200 characters, a resource by its name,
+        a list by its length."""
+        if isinstance(value, Literal):
+            text = " ".join(value.value.split())
+            return text if len(text) <= 200 else text[:199] + "…"
+        if not isinstance(value, NamedNode):
+            return str(value)
+        rows = self.store.query(
+            f"""SELECT (COUNT(?cell) AS ?n) (SAMPLE(?name) AS ?label) WHERE {{
+                {{ GRAPH ?g {{ {value} <{RDF}rest>* ?cell . ?cell <{RDF}first> ?x }} }}
+                UNION {{ GRAPH ?g {{ {value} {SCHEMA_NAME} ?name }} }}
+                UNION {{ {value} <{RDF}rest>* ?cell . ?cell <{RDF}first> ?x }}
+                UNION {{ {value} {SCHEMA_NAME} ?name }} }}"""
+        )
+        assert isinstance(rows, QuerySolutions)
+        for row in rows:
+            label, cells = row["label"], row["n"]
+            if isinstance(label, Literal):
+                return label.value
+            if isinstance(cells, Literal) and cells.value != "0":
+                return f"a list of {cells.value}"
+        return self.curie(value.value)
+
     def describe_value(self, index: _Index, value: Term) -> Link:
         if isinstance(value, Literal):
             suffix = f" @{value.language}" if value.language else ""
             return Link(value.value + suffix)
-        if isinstance(value, BlankNode):
+        if _owned(value, index):
             if index.first(value, RDF_FIRST) is not None:
                 return Link(", ".join(self.link(index, i).text for i in index.items(value)))
             parts = [
@@ -180,7 +287,8 @@ class ViewBuilder:
         for _ in range(4):
             if not isinstance(node, NamedNode):
                 break
-            index = _Index(self.store.describe(node))
+            layout = Layout(self.base_uri)
+            index = _Index(self.store.describe_view(node, layout.provenance).triples)
             for predicate, prefix in (
                 (schema("issueNumber"), "no. "),
                 (schema("volumeNumber"), "vol. "),
@@ -192,6 +300,14 @@ class ViewBuilder:
                 parts.insert(0, name)
             node = index.first(node, schema("isPartOf"))
         return ", ".join(parts) or None
+
+
+def _owned(value: Term, index: _Index) -> bool:
+    """A blank node, or a node the published view names under its resource
+    (`{resource}#id-doi-...`, `{resource}#authorList-1`): shown as its content."""
+    if isinstance(value, BlankNode):
+        return True
+    return "#" in value.value and str(value) in index.by_subject
 
 
 def _is_term(value: object) -> TypeGuard[Term]:

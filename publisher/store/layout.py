@@ -1,0 +1,51 @@
+"""The graphs of one publication, by name (see `publisher.store.published`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode
+
+from publisher.mapping.vocab import ontology_namespace
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The graph names of one publication (under its base URI)."""
+
+    base: str
+
+    @property
+    def graphs(self) -> str:
+        """What every graph name of the publication starts with."""
+        return f"{self.base}graph/"
+
+    @property
+    def provenance(self) -> NamedNode:
+        return NamedNode(f"{self.base}graph/provenance")
+
+    @property
+    def pending(self) -> NamedNode:
+        return NamedNode(f"{self.base}graph/pending")
+
+    @property
+    def published_flag(self) -> NamedNode:
+        return NamedNode(ontology_namespace(self.base) + "published")
+
+    @property
+    def pending_flag(self) -> NamedNode:
+        return NamedNode(ontology_namespace(self.base) + "pendingConsolidation")
+
+    @property
+    def source_class(self) -> NamedNode:
+        return NamedNode(ontology_namespace(self.base) + "SourceRecord")
+
+    @property
+    def source_format(self) -> NamedNode:
+        return NamedNode(ontology_namespace(self.base) + "sourceFormat")
+
+    def is_view_graph(self, graph: NamedNode) -> bool:
+        """The graphs the published view keeps (not source records)."""
+        return (
+            graph in (self.provenance, self.pending) or graph.value == f"{self.base}graph/published"
+        )

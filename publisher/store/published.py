@@ -1,0 +1,330 @@
+"""The published view: one consolidated description per resource, kept in step with the
+source graphs.
+
+Layout of a store (see docs/dataset.md):
+
+* one named graph per source record (`{base}graph/{format}/{key}`), as read, with its
+  PROV-O provenance: replaced or removed as a whole;
+* the store's default graph (or, where a store's default graph is the union of all, the
+  named graph `{base}graph/published`: `Store.view_graph`): the consolidated description
+  of every resource (`publisher.mapping.consolidate`). SPARQL sees it without GRAPH or
+  FROM; pages, dumps and counts are made from it;
+* `{base}graph/provenance`: where each published value came from (`rdf:Statement`s with
+  `prov:wasDerivedFrom`), and the values that lost;
+* `{base}graph/pending`: resources whose description is being recomputed. They are
+  marked before their sources are written and unmarked in the same transaction that
+  writes their new description, so a crash at any point leaves marks that the next
+  `ingest` or `remove` finishes (`recover`), never a description out of step with its
+  sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
+
+from publisher.mapping.consolidate import (
+    PROV_DERIVED,
+    RDF_SUBJECT,
+    Consolidated,
+    Source,
+    claim_node,
+    claims_of,
+    consolidate,
+    source_of,
+)
+from publisher.mapping.vocab import RDF_TYPE
+from publisher.store.base import Store
+from publisher.store.layout import Layout
+
+PENDING_MARK = Literal("pending")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One source graph written or removed: its triples before and after (None: the
+    graph did not exist / no longer exists)."""
+
+    graph: NamedNode
+    old: Source | None
+    new: Source | None
+
+    def touches(self) -> frozenset[NamedNode]:
+        old = self.old.resources if self.old else frozenset()
+        return old | (self.new.resources if self.new else frozenset())
+
+
+@dataclass
+class Batch:
+    """The changes of one write, and the resources they touch (marked pending)."""
+
+    changes: list[Change]
+    touched: set[NamedNode] = field(default_factory=set)
+
+
+Quads = list[tuple[NamedNode | None, Triple]]
+
+
+class PublishedView:
+    """Recomputes the published description of the resources a change touches.
+
+    Most changes need no reading back: a resource new to the view is made from the
+    records in hand; a record that adds nothing new about a resource with several
+    sources (the thousandth article of a journal) only adds itself to the provenance;
+    a record re-ingested unchanged changes nothing. Only the rest reads every source of
+    the resource again, so the cost of a record does not grow with how many records
+    share its journal, except when it disagrees with them or a record is removed."""
+
+    def __init__(self, store: Store, base_uri: str) -> None:
+        self.store = store
+        self.layout = Layout(base_uri)
+
+    # --- before the write -------------------------------------------------------------
+
+    def prepare(self, graphs: Sequence[tuple[NamedNode, Sequence[Triple] | None]]) -> Batch:
+        """Read what the graphs hold now, and mark the resources they touch before and
+        after (None: the graph is being removed). Call before writing the graphs."""
+        changes = []
+        for graph, triples in graphs:
+            old = self._read_source(graph)
+            new = source_of(graph, triples, self.layout.source_format) if triples else None
+            changes.append(Change(graph, old, new))
+        batch = Batch(changes, {r for c in changes for r in c.touches()})
+        self.mark(batch.touched)
+        return batch
+
+    def mark(self, resources: Iterable[NamedNode]) -> None:
+        """Note, in the store, that these resources are about to change."""
+        marks = [Triple(r, self.layout.pending_flag, PENDING_MARK) for r in sorted(resources)]
+        if marks:
+            self.store.add_to_graph(self.layout.pending, marks)
+
+    def pending(self) -> set[NamedNode]:
+        result = self.store.query(
+            f"SELECT ?s WHERE {{ GRAPH {self.layout.pending} {{ ?s ?p ?o }} }}"
+        )
+        assert isinstance(result, QuerySolutions)
+        return {row["s"] for row in result if isinstance(row["s"], NamedNode)}
+
+    # --- after the write --------------------------------------------------------------
+
+    def apply(self, batch: Batch) -> list[Consolidated]:
+        """Bring the view up to date with the written batch, in one transaction."""
+        deletes: Quads = []
+        inserts: Quads = []
+        done: list[Consolidated] = []
+        in_hand = {c.graph: c.new for c in batch.changes}
+        for resource in sorted(batch.touched, key=lambda r: r.value):
+            relevant = [c for c in batch.changes if resource in c.touches()]
+            deletes.append((self.layout.pending, self._mark(resource)))
+            if all(_same_claims(resource, c) for c in relevant):
+                continue  # re-ingested as it was: nothing to change
+            if all(c.old is None for c in relevant):
+                quick = self._added(resource, relevant)
+                if quick is not None:
+                    inserts += quick
+                    continue
+            result = self._recompute(resource, in_hand, deletes, inserts)
+            if result is not None:
+                done.append(result)
+        self._write(deletes, inserts)
+        return done
+
+    def refresh(self, resources: Iterable[NamedNode]) -> list[Consolidated]:
+        """Recompute the resources from all their sources, reading every one."""
+        deletes: Quads = []
+        inserts: Quads = []
+        done = []
+        for resource in sorted(set(resources), key=lambda r: r.value):
+            deletes.append((self.layout.pending, self._mark(resource)))
+            result = self._recompute(resource, {}, deletes, inserts)
+            if result is not None:
+                done.append(result)
+        self._write(deletes, inserts)
+        return done
+
+    def recover(self) -> int:
+        """Finish what a stopped run left marked; how many resources that was."""
+        marked = self.pending()
+        if marked:
+            self.refresh(marked)
+        return len(marked)
+
+    def rebuild(self) -> int:
+        """Recompute every resource from its sources (a store published before the view
+        existed, or a check of the incremental one)."""
+        resources: set[NamedNode] = set()
+        for graph in self.source_graphs():
+            source = self._read_source(graph)
+            if source is not None:
+                resources |= source.resources
+        for view in (self.store.view_graph, self.layout.provenance):
+            self.store.drop_graph(view)
+        self.refresh(resources)
+        return len(resources)
+
+    def source_graphs(self) -> list[NamedNode]:
+        """Every source record's graph."""
+        result = self.store.query(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g {RDF_TYPE} {self.layout.source_class} }}"
+            " }"
+        )
+        assert isinstance(result, QuerySolutions)
+        return sorted((row["g"] for row in result if isinstance(row["g"], NamedNode)), key=str)
+
+    # --- the ways a resource is brought up to date ------------------------------------
+
+    def _added(self, resource: NamedNode, changes: list[Change]) -> Quads | None:
+        """New records about a resource: None unless they can be added without reading
+        its other sources. A resource not in the view yet is made from them; a resource
+        with several sources (its provenance has statements) whose description already
+        holds everything a new record says gets that record added to its provenance."""
+        current = set(self.store.owned_triples(self.store.view_graph, resource))
+        sources = [c.new for c in changes if c.new is not None]
+        if not current:
+            if self._has_other_sources(resource, {c.graph for c in changes}):
+                return None
+            result = consolidate(resource, sources, self.layout.published_flag)
+            return [(self.store.view_graph, t) for t in result.triples] + [
+                (self.layout.provenance, t) for t in result.provenance
+            ]
+        if not self._has_statements(resource):
+            return None  # one source so far: the statements are to be written now
+        added: Quads = []
+        for source in sources:
+            alone = consolidate(resource, [source], self.layout.published_flag)
+            if not set(alone.triples) <= current:
+                return None  # it says something new, or says it otherwise
+            added.append((self.layout.provenance, Triple(resource, PROV_DERIVED, source.graph)))
+            claims = [claim_node(resource, t.predicate, t.object)
+                      for t in alone.triples if t.subject == resource]  # fmt: skip
+            provenance = self.layout.provenance
+            added += [(provenance, Triple(c, PROV_DERIVED, source.graph)) for c in claims]
+        return added
+
+    def _recompute(
+        self,
+        resource: NamedNode,
+        in_hand: dict[NamedNode, Source | None],
+        deletes: Quads,
+        inserts: Quads,
+    ) -> Consolidated | None:
+        """From every source, read back (except those in hand); the old description and
+        provenance deleted, the new written."""
+        sources = []
+        for graph in self._source_graphs(resource):
+            source = in_hand[graph] if graph in in_hand else self._read_source(graph)
+            if source is not None and source.format:
+                sources.append(source)
+        view = self.store.view_graph
+        deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
+        provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
+        deletes += [(self.layout.provenance, t) for t in provenance]
+        if not sources:
+            return None
+        result = consolidate(resource, sources, self.layout.published_flag)
+        inserts += [(view, t) for t in result.triples]
+        inserts += [(self.layout.provenance, t) for t in result.provenance]
+        return result
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _source_graphs(self, resource: NamedNode) -> list[NamedNode]:
+        graphs = self.store.graphs_describing(resource)
+        return sorted((g for g in graphs if not self.layout.is_view_graph(g)), key=str)
+
+    def _has_other_sources(self, resource: NamedNode, graphs: set[NamedNode]) -> bool:
+        return any(g not in graphs for g in self._source_graphs(resource))
+
+    def _has_statements(self, resource: NamedNode) -> bool:
+        found = self.store.query(
+            f"ASK {{ GRAPH {self.layout.provenance} {{ ?statement {RDF_SUBJECT} {resource} }} }}"
+        )
+        return bool(found)
+
+    def _read_source(self, graph: NamedNode) -> Source | None:
+        """A graph as a source record; None when the store does not hold it."""
+        if not self.store.graph_exists(graph):
+            return None
+        return source_of(graph, self.store.graph_triples(graph), self.layout.source_format)
+
+    def _mark(self, resource: NamedNode) -> Triple:
+        return Triple(resource, self.layout.pending_flag, PENDING_MARK)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _write(self, deletes: Quads, inserts: Quads) -> None:
+        """One SPARQL update: one transaction, in the embedded store and remote ones."""
+        parts = []
+        if deletes:
+            parts.append(f"DELETE DATA {{ {_quads(deletes)} }}")
+        if inserts:
+            parts.append(f"INSERT DATA {{ {_quads(inserts)} }}")
+        if parts:
+            self.store.update(" ;\n".join(parts))
+
+
+def _same_claims(resource: NamedNode, change: Change) -> bool:
+    """Whether the change leaves what its graph says about the resource as it was."""
+    if change.old is None or change.new is None:
+        return False
+    return claims_of(resource, change.old) == claims_of(resource, change.new)
+
+
+def _quads(quads: Quads) -> str:
+    """The body of INSERT DATA / DELETE DATA; graph None is the default graph."""
+    by_graph: dict[NamedNode | None, list[str]] = {}
+    for graph, triple in quads:
+        by_graph.setdefault(graph, []).append(
+            f"{triple.subject} {triple.predicate} {triple.object}"
+        )
+    return "\n".join(
+        f"GRAPH {graph} {{\n" + " .\n".join(lines) + " }"
+        if graph is not None
+        else " .\n".join(lines) + " ."
+        for graph, lines in by_graph.items()
+    )
+
+
+@dataclass(frozen=True)
+class DisagreementCount:
+    """Resources on which sources of two formats gave one field different values."""
+
+    property: str
+    published_format: str  # the format of the source whose value was published
+    other_format: str
+    resources: int
+    example: str  # one such resource
+
+
+def disagreement_counts(store: Store, base_uri: str) -> list[DisagreementCount]:
+    """Per field and pair of source formats: how many resources they disagree on (read
+    from the provenance graph: a statement not published beside one published)."""
+    layout = Layout(base_uri)
+    statement = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    rows = store.query(
+        f"""SELECT ?p ?won ?lost (COUNT(DISTINCT ?r) AS ?n) (MIN(STR(?r)) AS ?example) WHERE {{
+          GRAPH {layout.provenance} {{
+            ?other {statement}subject> ?r ; {statement}predicate> ?p ;
+                   {layout.published_flag} false ; {PROV_DERIVED} ?lostGraph .
+            ?chosen {statement}subject> ?r ; {statement}predicate> ?p ;
+                    {layout.published_flag} true ; {PROV_DERIVED} ?wonGraph .
+          }}
+          FILTER (?p != <https://schema.org/author>)  # follows the author list
+          GRAPH ?wonGraph {{ ?wonGraph {layout.source_format} ?won }}
+          GRAPH ?lostGraph {{ ?lostGraph {layout.source_format} ?lost }}
+        }} GROUP BY ?p ?won ?lost ORDER BY DESC(?n) ?p ?won ?lost"""
+    )
+    assert isinstance(rows, QuerySolutions)
+    return [
+        DisagreementCount(
+            row["p"].value,
+            row["won"].value,
+            row["lost"].value,
+            int(row["n"].value),
+            row["example"].value,
+        )
+        for row in rows
+    ]
