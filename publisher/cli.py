@@ -475,7 +475,7 @@ def remove(
     ):
         known = {g.value for g in opened.graph_names()}
         view = PublishedView(opened, settings.base_uri)
-        view.recover()
+        recorder.published(view.ensure(), view)
         for iri in graphs:
             if iri not in known:
                 err.print(f"[red]no such graph[/red] {escape(iri)}")
@@ -483,9 +483,10 @@ def remove(
                 continue
             batch = view.prepare([(NamedNode(iri), None)])
             opened.remove_graph(NamedNode(iri))
-            view.apply(batch)
+            changes = view.apply(batch)
             opened.remove_graph(NamedNode(iri + "/validation"))
             recorder.removed(iri)  # a Delete in the change feed; its resources answer 410
+            recorder.published(changes, view)
             out.print(f"removed {iri}")
         write_conformance(opened, settings.base_uri)
     raise typer.Exit(1 if missing else 0)
@@ -679,7 +680,7 @@ def _open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Stor
         raise typer.Exit(2) from error
     try:
         if isinstance(opened, RemoteStore):
-            opened.check_union_default()
+            opened.check_default_graph()
         yield opened
         if isinstance(opened, OxigraphStore) and not read_only:
             opened.flush()

@@ -29,7 +29,7 @@ from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef,
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import NTriples, Store, StoreUnavailable
-from publisher.store.published import PublishedView
+from publisher.store.published import PublishedView, ViewChanges
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Validation, Violation
 
@@ -255,7 +255,7 @@ class Pipeline:
         # resources a stopped run left marked are finished first.
         self.view = PublishedView(store, base_uri) if store is not None else None
         if self.view is not None:
-            self.view.recover()
+            self._published(self.view.ensure())
         self.format_name = format_name
         self.jobs = jobs
         self.batch = max(1, batch)
@@ -266,7 +266,7 @@ class Pipeline:
         # Store writes run in one thread (Oxigraph releases the GIL while it writes),
         # overlapping the next batch's parsing, checks and side-database work.
         self._writer: ThreadPoolExecutor | None = None
-        self._writing: deque[tuple[Future[None], list[Write], list[Outcome]]] = deque()
+        self._writing: deque[tuple[Future[ViewChanges], list[Write], list[Outcome]]] = deque()
 
     def __enter__(self) -> Pipeline:
         return self
@@ -354,8 +354,9 @@ class Pipeline:
 
     def _finish_write(self) -> Iterator[Outcome]:
         future, writes, outcomes = self._writing.popleft()
-        future.result()  # a store that went away stops the ingest here
+        changes = future.result()  # a store that went away stops the ingest here
         self._after_write(writes)
+        self._published(changes)
         yield from outcomes
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -377,8 +378,9 @@ class Pipeline:
         records' reports, in one write when the store can; each record stays whole."""
         if self.store is not None:
             writes = self._stage(batch)
-            self._write(writes)
+            changes = self._write(writes)
             self._after_write(writes)
+            self._published(changes)
         return [checked.outcome for checked in batch]
 
     def _stage(self, batch: list[Checked]) -> list[Write]:
@@ -413,7 +415,12 @@ class Pipeline:
             return
         outcome.warnings.extend(found)
 
-    def _write(self, writes: list[Write]) -> None:
+    def _published(self, changes: ViewChanges) -> None:
+        """The side database's listings follow what the published view wrote."""
+        if self.recorder is not None and self.view is not None:
+            self.recorder.published(changes, self.view)
+
+    def _write(self, writes: list[Write]) -> ViewChanges:
         """One batched write; if it fails, record by record, to say which record failed."""
         assert self.store is not None and self.view is not None
         todo = [(g, t) for checked, g, t in writes if checked.problems_free()]
@@ -428,9 +435,8 @@ class Pipeline:
         except Exception:
             log.warning("batched write failed; storing the batch record by record")
             self._write_one_by_one(writes)
-            self.view.refresh(batch.touched)  # from what was stored, whatever that is
-            return
-        self.view.apply(batch)
+            return self.view.refresh(batch.touched)  # from what was stored, whatever that is
+        return self.view.apply(batch)
 
     def _write_one_by_one(self, writes: list[Write]) -> None:
         assert self.store is not None

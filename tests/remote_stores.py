@@ -1,7 +1,8 @@
 """Real SPARQL servers for the remote-store tests, started on loopback, stopped by pid.
 
-* Oxigraph server: the `oxigraph` command from PyPI (a test dependency), with
-  `--union-default-graph` (our store contract: the default graph is the union).
+* Oxigraph server: the `oxigraph` command from PyPI (a test dependency). Its own default
+  graph keeps the published view, as in the embedded store: started without
+  `--union-default-graph` (`union=True` only to see such a server refused).
 * Virtuoso open source: Debian's `virtuoso-opensource`, installed here with apt-get when
   absent and we are root (skipped with the reason otherwise), in its own folder with its
   own ini: loopback ports, a high result-row limit. Updates go to `/sparql-auth` with
@@ -99,7 +100,7 @@ def oxigraph_binary() -> str:
 
 
 @contextmanager
-def oxigraph_server(folder: Path, *, union: bool = True) -> Iterator[Endpoints]:
+def oxigraph_server(folder: Path, *, union: bool = False) -> Iterator[Endpoints]:
     port = free_port()
     args = [oxigraph_binary(), "serve", "--location", str(folder / "oxigraph")]
     args += ["--bind", f"127.0.0.1:{port}"]

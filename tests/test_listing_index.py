@@ -17,6 +17,7 @@ from publisher.harvest.recorder import harvesting
 from publisher.harvest.sidecar import Sidecar, sidecar_path
 from publisher.pipeline import Pipeline, expand_paths
 from publisher.store.oxigraph import OxigraphStore
+from publisher.store.published import PublishedView
 from publisher.web import listings
 from publisher.web.listings import LISTINGS, PAGE_SIZE, Page, fetch_page
 
@@ -61,13 +62,16 @@ def test_listing_index_after_records_are_removed(
 ) -> None:
     store, path = published
     graphs = sorted(
-        g.value for g in store.graph_names()
-        if g.value.startswith(f"{BASE}graph/") and not g.value.endswith("/validation")
+        g.value for g in PublishedView(store, BASE).source_graphs()
     )  # fmt: skip
+    view = PublishedView(store, BASE)
     with harvesting(store, path.with_name("store"), BASE) as recorder:
         for graph in graphs[::3]:  # a third of the records, among them merged articles
+            batch = view.prepare([(NamedNode(graph), None)])  # as `publisher remove` does
             store.remove_graph(NamedNode(graph))
+            changes = view.apply(batch)
             recorder.removed(graph)
+            recorder.published(changes, view)
     sidecar = Sidecar(path, read_only=True)
     assert every_page(store, sidecar) == every_page(store, None)
 

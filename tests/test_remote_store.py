@@ -1,6 +1,6 @@
 """The remote store's own behaviour, against a real Oxigraph server: batched whole-record
-writes, retries with backoff, a store that stays down, credentials, the union check,
-`publisher migrate`, the proxied answer's size limit.
+writes, retries with backoff, a store that stays down, credentials, the default-graph
+check, `publisher migrate`, the proxied answer's size limit.
 
 A small forwarding proxy (a real HTTP server on loopback, in a thread) stands between
 the store and the server where a test needs to see the requests or to break them.
@@ -25,7 +25,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from remote_stores import Endpoints, oxigraph_server
 
 from publisher.store.base import StoreUnavailable
-from publisher.store.migrate import graph_sizes
+from publisher.store.migrate import VIEW, graph_sizes
 from publisher.store.oxigraph import OxigraphStore
 from publisher.store.remote import RemoteConfig, RemoteStore, RemoteStoreError
 
@@ -145,9 +145,7 @@ def stored(store: RemoteStore, number: int) -> set[str]:
     def term(node: object) -> str:
         return "_:b" if isinstance(node, BlankNode) else str(node)
 
-    return {
-        f"{term(t.subject)} {t.predicate} {term(t.object)}" for t in store.graph_triples(graph)
-    }
+    return {f"{term(t.subject)} {t.predicate} {term(t.object)}" for t in store.graph_triples(graph)}
 
 
 EXPECTED = {
@@ -255,7 +253,7 @@ def test_wrong_credentials_are_a_clear_refusal_not_retried(proxy: Proxy) -> None
     assert len(proxy.seen) == 1
 
 
-# --- Configuration, union check, migrate, proxied answer size ------------------------------
+# --- Configuration, default-graph check, migrate, proxied answer size ----------------------
 
 
 def test_query_url_without_update_url_is_a_usage_error() -> None:
@@ -273,15 +271,20 @@ def test_embedded_store_with_updates_cannot_have_two_workers(example_store: Path
     assert "needs a remote store" in result.stderr
 
 
-def test_a_store_whose_default_graph_is_not_the_union_is_refused(tmp_path: Path) -> None:
-    with oxigraph_server(tmp_path, union=False) as plain:
-        index = str(tmp_path / "index.sqlite")
+def test_a_store_whose_default_graph_is_the_union_is_refused(tmp_path: Path) -> None:
+    """The default graph must be the published view: the same database served again
+    with `--union-default-graph` shows every record's statements there, and is refused
+    (an empty one cannot be told apart; Oxigraph then refuses the view's first write)."""
+    index = str(tmp_path / "index.sqlite")
+    with oxigraph_server(tmp_path) as plain:
         ingest = run_cli("ingest", str(EXAMPLES / "minimal_en.txt"), *plain.cli_args(),
-                         "--index", index)  # fmt: skip
-        assert ingest.returncode == 0, ingest.stderr  # an empty store passes the check
-        served = run_cli("serve", *plain.cli_args(), "--index", index, "--port", "9")
+                         "--index", index, "--base-uri", BASE)  # fmt: skip
+        assert ingest.returncode == 0, ingest.stderr
+    with oxigraph_server(tmp_path, union=True) as union:
+        served = run_cli("serve", *union.cli_args(), "--index", index, "--port", "9",
+                         "--base-uri", BASE)  # fmt: skip
         assert served.returncode == 2
-        assert "--union-default-graph" in served.stderr
+        assert "without `--union-default-graph`" in served.stderr
 
 
 def test_migrate_embedded_to_oxigraph_and_back(example_store: Path, tmp_path: Path) -> None:
@@ -294,7 +297,9 @@ def test_migrate_embedded_to_oxigraph_and_back(example_store: Path, tmp_path: Pa
         assert "verified: every graph holds as many triples as in the source" in result.stdout
         source = OxigraphStore(example_store, read_only=True)
         expected = graph_sizes(source)
+        view = {str(t) for t in source.graph_triples(None)}
         source.close()
+        assert expected[VIEW] == len(view) > 0  # the published view is copied too
         remote = RemoteStore(RemoteConfig(target.query, target.update))
         assert graph_sizes(remote) == expected
         back = tmp_path / "back"
@@ -305,6 +310,7 @@ def test_migrate_embedded_to_oxigraph_and_back(example_store: Path, tmp_path: Pa
         assert result.returncode == 0, result.stdout + result.stderr
         copied = OxigraphStore(back, read_only=True)
         assert graph_sizes(copied) == expected
+        assert {str(t) for t in copied.graph_triples(None)} == view
         copied.close()
 
 
@@ -325,12 +331,20 @@ def test_proxied_answer_over_the_byte_limit_is_a_400(oxigraph: Endpoints, tmp_pa
         env={"PUBLISHER_MAX_ANSWER_BYTES": "2048"},
     )  # fmt: skip
     try:
-        big = httpx.post(server.url + "/sparql", data={"query": "SELECT * { ?s ?p ?o }"},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        big = httpx.post(
+            server.url + "/sparql",
+            data={"query": "SELECT * { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
         assert big.status_code == 400
         assert "PUBLISHER_MAX_ANSWER_BYTES" in big.text
-        small = httpx.post(server.url + "/sparql", data={"query": "ASK { ?s ?p ?o }"},
-                           headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        small = httpx.post(
+            server.url + "/sparql",
+            data={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
         assert small.status_code == 200 and small.json()["boolean"] is True
     finally:
         stop_server(process)

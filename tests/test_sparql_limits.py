@@ -37,7 +37,7 @@ DEAD_PORT = free_port()  # nothing listens there
 def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("remote") / "store"
     store = OxigraphStore(path)
-    store.update(f"INSERT DATA {{ GRAPH <urn:x:g> {{ {REMOTE_TRIPLE} }} }}")
+    store.update(f"INSERT DATA {{ {REMOTE_TRIPLE} }}")  # its default graph: what queries see
     store.flush()
     store.close()
     process, server = start_server(path, extra_args=["--query-workers", "1"])

@@ -170,10 +170,11 @@ def test_writes_need_the_token(
 
 def test_an_update_is_seen_by_queries_and_resource_pages(writable: LiveServer) -> None:
     iri = f"{BASE}thing/added-by-update"
+    # Written to the default graph, the published view (a named graph of one's own is
+    # reached with GRAPH, as the source records are).
     text = (
         "PREFIX schema: <https://schema.org/>\n"
-        f"INSERT DATA {{ GRAPH <{BASE}graph/manual/1> {{\n"
-        f'  <{iri}> a schema:Thing ; schema:name "Added" }} }}'
+        f'INSERT DATA {{ <{iri}> a schema:Thing ; schema:name "Added" }}'
     )
     response = update(writable, text, AUTH)
     assert response.status_code == 204, response.text
@@ -185,7 +186,7 @@ def test_an_update_is_seen_by_queries_and_resource_pages(writable: LiveServer) -
     # A form POST, deleting it again.
     response = httpx.post(
         writable.url + "/sparql",
-        data={"update": f"DELETE WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"},
+        data={"update": f"DELETE WHERE {{ <{iri}> ?p ?o }}"},
         headers=AUTH,
     )
     assert response.status_code == 204
@@ -257,10 +258,11 @@ def test_sparqlwrapper_update_with_the_token(writable: LiveServer) -> None:
         f'INSERT DATA {{ GRAPH <{BASE}graph/manual/sw> {{ <{thing}> <urn:x:p> "x" }} }}'
     )
     assert client.query().response.status == 204
-    assert ask(writable, f"ASK {{ <{thing}> ?p ?o }}")
+    assert ask(writable, f"ASK {{ GRAPH ?g {{ <{thing}> ?p ?o }} }}")
+    assert not ask(writable, f"ASK {{ <{thing}> ?p ?o }}")  # not in the published view
     client.setQuery(f"DROP GRAPH <{BASE}graph/manual/sw>")
     client.query()
-    assert not ask(writable, f"ASK {{ <{thing}> ?p ?o }}")
+    assert not ask(writable, f"ASK {{ GRAPH ?g {{ <{thing}> ?p ?o }} }}")
     # Without the token, SPARQLWrapper reports the 401.
     anonymous = SPARQLWrapper(writable.url + "/sparql")
     anonymous.setMethod(POST)
@@ -324,7 +326,7 @@ def test_graph_store_default_graph_and_new_graphs(writable: LiveServer) -> None:
     )
     assert response.status_code == 204
     assert len(graph_at(writable, None)) == 1
-    # The default graph is the store's own; queries see it in their union default graph.
+    # The default graph is the store's own, the published view: what queries see.
     assert ask(writable, 'ASK { <http://example.org/things/2> ?p "Two" }')
     assert gsp(writable, "DELETE", None, headers=AUTH, default="").status_code == 204
     assert len(graph_at(writable, None)) == 0
@@ -413,7 +415,7 @@ def test_ingest_cannot_open_the_store_while_it_is_served_read_write(writable: Li
     result = run_cli("ingest", "--store", str(writable.store), str(SEED))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cannot open the store" in result.stderr
-    assert ask(writable, f"ASK {{ <{SEED_IRI}> ?p ?o }}")
+    assert ask(writable, f"ASK {{ GRAPH ?record {{ <{SEED_IRI}> ?p ?o }} }}")
 
 
 # --- Never a server error ----------------------------------------------------------------------

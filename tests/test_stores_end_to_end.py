@@ -3,7 +3,8 @@
 For each store the bundled examples are ingested once through the real CLI, dumps are
 exported, and `publisher serve --workers 2` answers over real HTTP; then every assertion
 runs against that. Where a store differs, the test says how. The reference for "the same
-as the embedded store" is `example_store` (conftest), ingested from the same files.
+as the embedded store" is `example_store` (conftest), ingested from the same files: its
+published view (its default graph) is what every store must show without GRAPH.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import BASE, EXAMPLES, SEED_IRI, LiveServer, run_cli, start_server, stop_server
-from pyoxigraph import BlankNode, NamedNode, QuerySolutions, RdfFormat, Triple, parse
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions, RdfFormat, Triple, parse
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from remote_stores import Endpoints, oxigraph_server, virtuoso_server
 
+from publisher.store.layout import Layout
+from publisher.store.migrate import VIEW, graph_sizes
 from publisher.store.oxigraph import OxigraphStore
 
 STORES = ["embedded", "oxigraph", "virtuoso"]
@@ -119,6 +122,16 @@ def path_of(iri: str) -> str:
     return iri.removeprefix(BASE.rstrip("/"))
 
 
+def published_description(reference: OxigraphStore, iri: str) -> list[Triple]:
+    """What a resource page serves, read from the reference store as the server reads it:
+    the resource's description in the published view, or, for a source record's graph,
+    the graph's own statements about itself."""
+    description = reference.describe_view(NamedNode(iri), Layout(BASE).provenance).triples
+    if not description and iri.startswith(Layout(BASE).graphs):
+        description = reference.describe_sources(NamedNode(iri)).triples
+    return description
+
+
 def without_times(triples: list[Triple]) -> list[Triple]:
     """Each ingest stamps its own prov:generatedAtTime; everything else must agree."""
     return [t for t in triples if t.predicate.value != PROV_TIME]
@@ -166,7 +179,7 @@ def test_seed_description_is_the_embedded_stores(
     # 20 about the article, 3 for the DOI, 2 per author-list cell, 7 authors x 3 labels,
     # the volume's type, the trial's type and registry page (test_http_resources).
     assert len(served) == 61
-    expected = reference.describe(NamedNode(SEED_IRI))
+    expected = published_description(reference, SEED_IRI)
     assert isomorphic(as_rdflib(served), as_rdflib(expected))
 
 
@@ -186,7 +199,7 @@ def test_every_sitemap_resource_is_described_as_on_the_embedded_store(
         response = get(published, path_of(url), "application/n-triples")
         assert response.status_code == 200, url
         served = [q.triple for q in parse(response.content, format=RdfFormat.N_TRIPLES)]
-        expected = without_times(reference.describe(NamedNode(url)))
+        expected = without_times(published_description(reference, url))
         assert isomorphic(as_rdflib(without_times(served)), as_rdflib(expected)), url
 
 
@@ -234,6 +247,47 @@ def test_sparql_counts_the_articles(published: Published) -> None:
     response = sparql(published, query)
     assert response.status_code == 200
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "6"
+
+
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+DATASET_QUERIES = {
+    "the view's size": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "records about the seed": f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ GRAPH ?g {{"
+    f' <{SEED_IRI}> ?p ?o }} FILTER(STRSTARTS(STR(?g), "{BASE}graph/vufind-text/")) }}',
+    "view and GRAPH ?g": f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o"
+    f" GRAPH ?g {{ <{SEED_IRI}> ?p ?o }} FILTER(?g != <{BASE}graph/published>) }}",
+    "view and GRAPH <iri>": f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o"
+    f" GRAPH <{BASE}graph/provenance> {{ <{SEED_IRI}> <{PROV_DERIVED}> ?g }} }}",
+    "GRAPH <iri>, prefixed": f"PREFIX g: <{BASE}graph/> SELECT (COUNT(*) AS ?n) WHERE {{"
+    f" GRAPH g:provenance {{ ?s <{PROV_DERIVED}> ?g }} }}",
+    "a record graph outside the view": "SELECT (COUNT(*) AS ?n) WHERE"
+    f" {{ ?g a <{BASE}ontology#SourceRecord> }}",
+}
+
+
+@pytest.mark.parametrize("name", DATASET_QUERIES)
+def test_sparql_default_graph_is_the_published_view(
+    published: Published, reference: OxigraphStore, name: str
+) -> None:
+    """Without GRAPH a query sees the published view, as on the embedded store, and
+    GRAPH still reaches every named graph, beside it too."""
+    query = DATASET_QUERIES[name]
+    (row,) = reference.query(query)  # type: ignore[misc]
+    expected = row["n"].value
+    assert expected != "0" or name.startswith("a record graph")
+    answer = sparql(published, query)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == expected
+
+
+def test_where_the_view_is_kept(published: Published, reference: OxigraphStore) -> None:
+    """Virtuoso's default graph is the union of all its graphs: it keeps the view in the
+    named graph {base}graph/published (given to queries as their default graph), which
+    `GRAPH ?g` reaches too. The other stores keep it in their own default graph."""
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{BASE}graph/published> {{ ?s ?p ?o }} }}"
+    found = sparql(published, query).json()["results"]["bindings"][0]["n"]["value"]
+    view = len(reference.graph_triples(None))
+    assert int(found) == (view if published.kind == "virtuoso" else 0)
 
 
 def test_sparql_row_cap(published: Published) -> None:
@@ -299,7 +353,9 @@ def test_sparql_update_needs_the_token(published: Published) -> None:
         url, data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
     )
     assert with_token.status_code == 204, with_token.text
-    assert sparql(published, f"ASK {{ {triple} }}").json()["boolean"]
+    # In its named graph, not in the default graph: that is the published view.
+    assert sparql(published, f"ASK {{ GRAPH <{BASE}graph/e2e> {{ {triple} }} }}").json()["boolean"]
+    assert not sparql(published, f"ASK {{ {triple} }}").json()["boolean"]
 
     def drop(silent: str) -> httpx.Response:
         return httpx.post(
@@ -318,7 +374,7 @@ def test_sparql_update_needs_the_token(published: Published) -> None:
         assert drop("SILENT").status_code == 204
     else:
         assert drop("").status_code == 204
-    assert not sparql(published, f"ASK {{ <{BASE}e2e> ?p ?o }}").json()["boolean"]
+    assert not sparql(published, f"ASK {{ GRAPH ?g {{ <{BASE}e2e> ?p ?o }} }}").json()["boolean"]
 
 
 # --- Search, sitemaps, dumps --------------------------------------------------------------
@@ -343,16 +399,21 @@ def _lines(path: Path) -> list[str]:
 
 
 def test_dumps_hold_the_same_statements(published: Published, reference: OxigraphStore) -> None:
-    """N-Quads: every quad of our graphs; N-Triples: their union. The same numbers as
-    the embedded store, and the same triples apart from blank node labels."""
-    quads = _lines(published.dumps / "dataset.nq.gz")
+    """N-Quads: every quad of our graphs, the published view in the default graph;
+    N-Triples: the published view. The same numbers as the embedded store, and the same
+    triples apart from blank node labels."""
+    quads = list(parse(b"".join(x.encode() for x in _lines(published.dumps / "dataset.nq.gz")),
+                       format=RdfFormat.N_QUADS))  # fmt: skip
     expected_quads = len(list(reference._store.quads_for_pattern(None, None, None, None)))
     assert len(quads) == expected_quads
     triples = [q.triple for q in parse(b"".join(x.encode() for x in _lines(
         published.dumps / "dataset.nt.gz")), format=RdfFormat.N_TRIPLES)]  # fmt: skip
-    union = reference.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    expected = list(union)  # type: ignore[arg-type]
+    view = reference.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    expected = list(view)  # type: ignore[arg-type]
+    assert expected and len(expected) == len(reference.graph_triples(None))
     assert len(triples) == len(expected)
+    # The view is the default graph of the N-Quads dump too, wherever the store keeps it.
+    assert sum(isinstance(q.graph_name, DefaultGraph) for q in quads) == len(expected)
 
     def ground(ts: list[Triple]) -> set[str]:
         return {
@@ -434,3 +495,29 @@ def test_graph_store_protocol_through_the_server(published: Published) -> None:
     assert deleted.status_code == 204
     gone = httpx.get(url, params=graph, headers={"Accept": "application/n-triples"}, timeout=30)
     assert gone.status_code == 404
+
+
+def test_migrate_carries_the_published_view(
+    published: Published, reference: OxigraphStore, tmp_path: Path
+) -> None:
+    """`publisher migrate` from the store into a new embedded one: every named graph as
+    in the reference, and the published view from wherever the store keeps it (a named
+    graph on Virtuoso) into the default graph."""
+    if published.endpoints is None:
+        origin = [f"embedded:{published.store_args[1]}"]
+    else:
+        origin = [f"sparql:{published.endpoints.query}", *published.endpoints.cli_args()[2:]]
+    copy = tmp_path / "copy"
+    result = run_cli("migrate", "--from", *origin, "--to", f"embedded:{copy}", "--base-uri",
+                     BASE)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    copied = OxigraphStore(copy, read_only=True)
+    try:
+        sizes = graph_sizes(copied)
+        assert sizes == graph_sizes(reference)
+        assert sizes[VIEW] > 0
+        view = without_times(copied.graph_triples(None))
+        assert {str(t) for t in view} == {str(t) for t in without_times(
+            reference.graph_triples(None))}  # fmt: skip
+    finally:
+        copied.close()

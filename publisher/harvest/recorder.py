@@ -24,6 +24,7 @@ from publisher.mapping.vocab import (
     schema,
 )
 from publisher.store.base import Store, StoreUnavailable
+from publisher.store.published import PublishedView, ViewChanges, listing_entry
 
 log = logging.getLogger(__name__)
 SEPARATOR = "; "
@@ -82,6 +83,15 @@ class Recorder:
             log.exception("side database not updated for %s", graph)
             return [f"published, but the change log and search index were not updated: {error}"]
         return []
+
+    def published(self, changes: ViewChanges, view: PublishedView) -> None:
+        """The listing entries of what the published view wrote anew or left out (and of
+        what it kept but this database lacks, after a killed run)."""
+        entries = [listing_entry(result) for result in changes.written]
+        missing = self.sidecar.unlisted([r.value for r in changes.kept])
+        entries += [listing_entry(view.described(NamedNode(iri))) for iri in missing]
+        self.sidecar.list_published(entries, [r.value for r in changes.gone])
+        self.sidecar.maybe_commit()
 
     def removed(self, graph: str) -> Change | None:
         with self.sidecar.atomic():

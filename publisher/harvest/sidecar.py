@@ -31,7 +31,7 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA, SCHEMA_NAME, schema
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA, schema
 from publisher.store.disk import refused_write
 
 log = logging.getLogger(__name__)
@@ -116,15 +116,7 @@ CREATE TABLE IF NOT EXISTS statistics (
     n INTEGER NOT NULL,
     PRIMARY KEY (kind, term)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS graph_labels (
-    graph INTEGER NOT NULL,
-    resource INTEGER NOT NULL,
-    classes TEXT NOT NULL,
-    name TEXT,
-    ident TEXT,
-    PRIMARY KEY (graph, resource)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS graph_labels_resource ON graph_labels (resource, graph);
+DROP TABLE IF EXISTS graph_labels;
 CREATE TABLE IF NOT EXISTS listed (
     class TEXT NOT NULL,
     resource INTEGER NOT NULL,
@@ -350,7 +342,6 @@ class Sidecar:
             "INSERT OR IGNORE INTO graph_resources VALUES (?, ?)",
             [(graph_id, resource) for resource in new - old],
         )
-        self._label(graph_id, {ids[iri]: label for iri, label in facts.labels.items()}, old)
         self._count(stats, +1)
         change = self._log(when, "Update" if main_was_live else "Create", ids[main], graph_id)
         return change
@@ -373,7 +364,6 @@ class Sidecar:
         db.execute("DELETE FROM graph_resources WHERE graph = ?", (graph_id,))
         for resource in resources:
             self._settle(resource, when)
-        self._label(graph_id, {}, set(resources))
         self._count(json.loads(row[3]), -1)
         db.execute("UPDATE graphs SET live = 0, modified = ? WHERE id = ?", (when, graph_id))
         alive = db.execute("SELECT live FROM resources WHERE id = ?", (main,)).fetchone()
@@ -420,33 +410,45 @@ class Sidecar:
         if not linked:
             self._db.execute("DELETE FROM search WHERE rowid = ?", (resource,))
 
-    def _label(self, graph: int, labels: dict[int, Label], before: set[int]) -> None:
-        """What the graph now says of its resources' listing classes and labels; the
-        listing entries of every resource it said or says something of, brought up to date."""
-        db = self._db
-        db.execute("DELETE FROM graph_labels WHERE graph = ?", (graph,))
-        db.executemany(
-            "INSERT INTO graph_labels VALUES (?, ?, ?, ?, ?)",
-            [(graph, resource, " ".join(label.classes), label.name, label.ident)
-             for resource, label in labels.items()],
-        )  # fmt: skip
-        for resource in before | set(labels):
-            self._relist(resource)
+    def list_published(
+        self, entries: Iterable[tuple[str, tuple[str, ...], str]], gone: Iterable[str]
+    ) -> None:
+        """The listing entries of resources whose published description was written anew
+        ((IRI, classes, label), see publisher.store.published.listing_entry), and of
+        those no longer published. The listing pages follow the published view, one
+        label per resource, so a record's cost does not depend on how many others
+        describe its journal."""
+        with self.atomic():
+            for iri, classes, label in entries:
+                row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
+                if row is not None:
+                    self._list(int(row[0]), set(classes) & set(LISTED_CLASSES), label)
+            for iri in gone:
+                row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
+                if row is not None:
+                    self._list(int(row[0]), set(), "")
 
-    def _relist(self, resource: int) -> None:
-        """The resource's listing entries from all its live graphs: listed under every class
-        one of them gives it, labelled as the SPARQL listing would label it (the least
-        schema:name, else the least identifier value, else nothing)."""
+    def unlisted(self, iris: Sequence[str]) -> list[str]:
+        """Those of the resources that are live, of a listed kind, and not listed: a run
+        killed between the store's write and this database's left them so."""
+        kinds = sorted({KIND_BY_CLASS[c] for c in LISTED_CLASSES})
+        found = []
+        for iri in iris:
+            row = self._db.execute(
+                f"SELECT id FROM resources WHERE iri = ? AND live = 1 AND kind IN"
+                f" ({', '.join('?' for _ in kinds)})",
+                (iri, *kinds),
+            ).fetchone()
+            if row is None:
+                continue
+            if self._db.execute("SELECT 1 FROM listed WHERE resource = ?", (row[0],)).fetchone():
+                continue
+            found.append(iri)
+        return found
+
+    def _list(self, resource: int, classes: set[str], label: str) -> None:
+        """Listed under exactly these classes, with this label."""
         db = self._db
-        rows = db.execute(
-            "SELECT l.classes, l.name, l.ident FROM graph_labels l"
-            " JOIN graphs g ON g.id = l.graph WHERE l.resource = ? AND g.live = 1",
-            (resource,),
-        ).fetchall()
-        classes = {c for row in rows for c in row[0].split()}
-        names = [row[1] for row in rows if row[1] is not None]
-        idents = [row[2] for row in rows if row[2] is not None]
-        label = min(names) if names else min(idents) if idents else ""
         held = {r[0] for r in db.execute(
             f"SELECT class FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
             (resource, *LISTED_CLASSES),
@@ -719,7 +721,6 @@ class GraphFacts:
     digest: str
     subjects: dict[str, str]  # the record's resources and their kinds
     statistics: dict[str, dict[str, int]]
-    labels: dict[str, Label]  # what the listing pages need of each of those resources
 
     @classmethod
     def of(cls, triples: Sequence[Triple], graph: str, base: str) -> GraphFacts:
@@ -729,46 +730,7 @@ class GraphFacts:
             _digest(triples),
             subjects,
             _statistics(triples),
-            _labels(triples, subjects),
         )
-
-
-@dataclass(frozen=True)
-class Label:
-    """What one graph says of a resource for the listing pages (publisher.web.listings):
-    the listed classes it gives it, its least schema:name and least identifier value."""
-
-    classes: tuple[str, ...]
-    name: str | None
-    ident: str | None
-
-
-def _labels(triples: Sequence[Triple], subjects: dict[str, str]) -> dict[str, Label]:
-    classes: dict[str, set[str]] = {}
-    names: dict[str, list[str]] = {}
-    identifiers: dict[str, list[object]] = {}
-    values: dict[object, list[str]] = {}
-    for t in triples:
-        subject, predicate, obj = t.subject, t.predicate, t.object
-        if predicate == _IDENTIFIER_VALUE and isinstance(obj, Literal):
-            values.setdefault(subject, []).append(obj.value)
-        if not isinstance(subject, NamedNode) or subject.value not in subjects:
-            continue
-        if predicate == RDF_TYPE and isinstance(obj, NamedNode) and obj.value in LISTED_CLASSES:
-            classes.setdefault(subject.value, set()).add(obj.value)
-        elif predicate == SCHEMA_NAME and isinstance(obj, Literal):
-            names.setdefault(subject.value, []).append(obj.value)
-        elif predicate == _IDENTIFIER:
-            identifiers.setdefault(subject.value, []).append(obj)
-    labels = {}
-    for iri in subjects:
-        found = [v for node in identifiers.get(iri, []) for v in values.get(node, [])]
-        labels[iri] = Label(
-            tuple(sorted(classes.get(iri, ()))),
-            min(names[iri]) if iri in names else None,
-            min(found) if found else None,
-        )
-    return labels
 
 
 def generated_at(triples: Sequence[Triple], graph: str) -> str | None:

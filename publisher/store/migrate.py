@@ -1,7 +1,10 @@
-"""`publisher migrate`: copy a publication's named graphs from one store to another.
+"""`publisher migrate`: copy a publication's graphs from one store to another.
 
-Graph by graph (whole records, in batched writes), then every graph's triple count is
-read back from both stores and compared. Counts rather than triples: stores normalise
+Graph by graph (whole records, in batched writes), the provenance and pending graphs as
+ordinary named graphs; then the published view, from where the source keeps it to where
+the target keeps it (`Store.view_graph`: the embedded store's and an Oxigraph server's
+default graph, a named graph on Virtuoso). Then every graph's triple count, and the
+view's, is read back from both stores and compared. Counts rather than triples: stores normalise
 terms differently (Virtuoso lowercases language tags, blank nodes are relabelled), but a
 graph keeps its number of triples.
 """
@@ -20,6 +23,10 @@ from publisher.store.oxigraph import OxigraphStore
 from publisher.store.remote import RemoteStore
 
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+# What a query sees without GRAPH: the published view, on every store.
+VIEW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+VIEW = "the published view"  # its key in `graph_sizes`, wherever the store keeps it
+VIEW_BATCH = 5000  # the view's triples per write
 
 
 class MigrationError(Exception):
@@ -65,22 +72,34 @@ def copy_graphs(source: Store, target: Store, *, batch: int = 100) -> MigrationR
             pending = []
     if pending:
         target.replace_graphs(pending)
-    report.graphs = len(names)
+    view = source.graph_triples(source.view_graph)
+    target.drop_graph(target.view_graph)
+    for start in range(0, len(view), VIEW_BATCH):
+        target.add_to_graph(target.view_graph, view[start : start + VIEW_BATCH])
+    report.triples += len(view)
+    report.graphs = len(names) + 1
     before, after = graph_sizes(source), graph_sizes(target)
-    for graph in names:
-        expected, found = before.get(graph.value, 0), after.get(graph.value, 0)
+    for key in [*(graph.value for graph in names), VIEW]:
+        expected, found = before.get(key, 0), after.get(key, 0)
         if expected != found:
-            report.mismatches.append((graph.value, expected, found))
+            report.mismatches.append((key, expected, found))
     return report
 
 
 def graph_sizes(store: Store) -> dict[str, int]:
-    """Triples per named graph, as the store counts them."""
+    """Triples per named graph, as the store counts them, and the published view's
+    (under `VIEW`, not as the named graph a store may keep it in)."""
+    view = store.view_graph
+    sizes: dict[str, int] = {}
     result = store.query(COUNTS)
     assert isinstance(result, QuerySolutions)
-    sizes: dict[str, int] = {}
     for row in result:
         graph, count = row["g"], row["n"]
-        if isinstance(graph, NamedNode) and isinstance(count, Literal):
+        if isinstance(graph, NamedNode) and graph != view and isinstance(count, Literal):
             sizes[graph.value] = int(count.value)
+    result = store.query(VIEW_COUNT)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        if isinstance(row["n"], Literal):
+            sizes[VIEW] = int(row["n"].value)
     return sizes

@@ -5,7 +5,10 @@ sizes, the SERVICE allow-list, the write token. Here the query goes to the store
 URL with the endpoint's time limit as the request's timeout (the store may go on working
 on it: set its own limit too, see README "Remote stores"), the answer is read up to
 PUBLISHER_MAX_ANSWER_BYTES, cut at the row cap, and written in the format the client
-asked for by the same code as on the embedded store.
+asked for by the same code as on the embedded store. A query without a dataset of its
+own sees the published view as its default graph, as on the embedded store:
+`RemoteStore.query` gives it the dataset that this server needs for that (none on an
+Oxigraph server, the view's named graph on Virtuoso).
 """
 
 from __future__ import annotations

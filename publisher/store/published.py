@@ -28,6 +28,8 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 from publisher.mapping.consolidate import (
     PROV_DERIVED,
     RDF_SUBJECT,
+    SCHEMA_IDENTIFIER,
+    SCHEMA_VALUE,
     Consolidated,
     Source,
     claim_node,
@@ -35,8 +37,8 @@ from publisher.mapping.consolidate import (
     consolidate,
     source_of,
 )
-from publisher.mapping.vocab import RDF_TYPE
-from publisher.store.base import Store
+from publisher.mapping.vocab import RDF_TYPE, SCHEMA_NAME
+from publisher.store.base import Store, in_graph
 from publisher.store.layout import Layout
 
 PENDING_MARK = Literal("pending")
@@ -65,6 +67,17 @@ class Batch:
 
 
 Quads = list[tuple[NamedNode | None, Triple]]
+
+
+@dataclass
+class ViewChanges:
+    """What a write did to the view: the descriptions written anew, and the resources
+    no source describes any more (left out of the view). Resources a record only added
+    itself to (same description) are in neither."""
+
+    written: list[Consolidated] = field(default_factory=list)
+    gone: list[NamedNode] = field(default_factory=list)
+    kept: list[NamedNode] = field(default_factory=list)  # touched, description unchanged
 
 
 class PublishedView:
@@ -110,49 +123,55 @@ class PublishedView:
 
     # --- after the write --------------------------------------------------------------
 
-    def apply(self, batch: Batch) -> list[Consolidated]:
+    def apply(self, batch: Batch) -> ViewChanges:
         """Bring the view up to date with the written batch, in one transaction."""
         deletes: Quads = []
         inserts: Quads = []
-        done: list[Consolidated] = []
+        changes = ViewChanges()
         in_hand = {c.graph: c.new for c in batch.changes}
         for resource in sorted(batch.touched, key=lambda r: r.value):
             relevant = [c for c in batch.changes if resource in c.touches()]
             deletes.append((self.layout.pending, self._mark(resource)))
             if all(_same_claims(resource, c) for c in relevant):
-                continue  # re-ingested as it was: nothing to change
-            if all(c.old is None for c in relevant):
-                quick = self._added(resource, relevant)
-                if quick is not None:
-                    inserts += quick
-                    continue
-            result = self._recompute(resource, in_hand, deletes, inserts)
-            if result is not None:
-                done.append(result)
+                changes.kept.append(resource)  # re-ingested as it was: nothing to change
+                continue
+            if all(c.old is None for c in relevant) and self._added(
+                resource, relevant, inserts, changes
+            ):
+                continue
+            self._recompute(resource, in_hand, deletes, inserts, changes)
         self._write(deletes, inserts)
-        return done
+        return changes
 
-    def refresh(self, resources: Iterable[NamedNode]) -> list[Consolidated]:
+    def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
         """Recompute the resources from all their sources, reading every one."""
         deletes: Quads = []
         inserts: Quads = []
-        done = []
+        changes = ViewChanges()
         for resource in sorted(set(resources), key=lambda r: r.value):
             deletes.append((self.layout.pending, self._mark(resource)))
-            result = self._recompute(resource, {}, deletes, inserts)
-            if result is not None:
-                done.append(result)
+            self._recompute(resource, {}, deletes, inserts, changes)
         self._write(deletes, inserts)
+        return changes
+
+    def recover(self) -> ViewChanges:
+        """Finish what a stopped run left marked."""
+        marked = self.pending()
+        return self.refresh(marked) if marked else ViewChanges()
+
+    def ensure(self) -> ViewChanges:
+        """Finish what a stopped run left marked, and build the view of a store that
+        has source records but no view (published before the view existed, or written
+        around the pipeline)."""
+        done = self.recover()
+        view = self.store.view_graph
+        empty = not bool(self.store.query(f"ASK {{ {in_graph(view, '?s ?p ?o')} }}"))
+        if empty and self.source_graphs():
+            rebuilt = self.rebuild()
+            done.written += rebuilt.written
         return done
 
-    def recover(self) -> int:
-        """Finish what a stopped run left marked; how many resources that was."""
-        marked = self.pending()
-        if marked:
-            self.refresh(marked)
-        return len(marked)
-
-    def rebuild(self) -> int:
+    def rebuild(self) -> ViewChanges:
         """Recompute every resource from its sources (a store published before the view
         existed, or a check of the incremental one)."""
         resources: set[NamedNode] = set()
@@ -162,8 +181,7 @@ class PublishedView:
                 resources |= source.resources
         for view in (self.store.view_graph, self.layout.provenance):
             self.store.drop_graph(view)
-        self.refresh(resources)
-        return len(resources)
+        return self.refresh(resources)
 
     def source_graphs(self) -> list[NamedNode]:
         """Every source record's graph."""
@@ -176,33 +194,44 @@ class PublishedView:
 
     # --- the ways a resource is brought up to date ------------------------------------
 
-    def _added(self, resource: NamedNode, changes: list[Change]) -> Quads | None:
-        """New records about a resource: None unless they can be added without reading
-        its other sources. A resource not in the view yet is made from them; a resource
-        with several sources (its provenance has statements) whose description already
-        holds everything a new record says gets that record added to its provenance."""
+    def _added(
+        self, resource: NamedNode, changes: list[Change], inserts: Quads, done: ViewChanges
+    ) -> bool:
+        """New records about a resource, added without reading its other sources when
+        that can be done (False otherwise). A resource not in the view yet is made from
+        them; a resource with several sources (its provenance has statements) whose
+        description already holds everything a new record says gets that record added
+        to its provenance."""
         current = set(self.store.owned_triples(self.store.view_graph, resource))
         sources = [c.new for c in changes if c.new is not None]
         if not current:
             if self._has_other_sources(resource, {c.graph for c in changes}):
-                return None
+                return False
             result = consolidate(resource, sources, self.layout.published_flag)
-            return [(self.store.view_graph, t) for t in result.triples] + [
-                (self.layout.provenance, t) for t in result.provenance
-            ]
+            inserts += [(self.store.view_graph, t) for t in result.triples]
+            inserts += [(self.layout.provenance, t) for t in result.provenance]
+            done.written.append(result)
+            return True
         if not self._has_statements(resource):
-            return None  # one source so far: the statements are to be written now
+            return False  # one source so far: the statements are to be written now
         added: Quads = []
         for source in sources:
             alone = consolidate(resource, [source], self.layout.published_flag)
             if not set(alone.triples) <= current:
-                return None  # it says something new, or says it otherwise
+                return False  # it says something new, or says it otherwise
             added.append((self.layout.provenance, Triple(resource, PROV_DERIVED, source.graph)))
             claims = [claim_node(resource, t.predicate, t.object)
                       for t in alone.triples if t.subject == resource]  # fmt: skip
             provenance = self.layout.provenance
             added += [(provenance, Triple(c, PROV_DERIVED, source.graph)) for c in claims]
-        return added
+        inserts += added
+        done.kept.append(resource)
+        return True
+
+    def described(self, resource: NamedNode) -> Consolidated:
+        """The resource's published description as it stands (its provenance not read)."""
+        triples = self.store.owned_triples(self.store.view_graph, resource)
+        return Consolidated(resource, triples, [], ())
 
     def _recompute(
         self,
@@ -210,7 +239,8 @@ class PublishedView:
         in_hand: dict[NamedNode, Source | None],
         deletes: Quads,
         inserts: Quads,
-    ) -> Consolidated | None:
+        done: ViewChanges,
+    ) -> None:
         """From every source, read back (except those in hand); the old description and
         provenance deleted, the new written."""
         sources = []
@@ -223,11 +253,12 @@ class PublishedView:
         provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
         deletes += [(self.layout.provenance, t) for t in provenance]
         if not sources:
-            return None
+            done.gone.append(resource)
+            return
         result = consolidate(resource, sources, self.layout.published_flag)
         inserts += [(view, t) for t in result.triples]
         inserts += [(self.layout.provenance, t) for t in result.provenance]
-        return result
+        done.written.append(result)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -328,3 +359,25 @@ def disagreement_counts(store: Store, base_uri: str) -> list[DisagreementCount]:
         )
         for row in rows
     ]
+
+
+def listing_entry(result: Consolidated) -> tuple[str, tuple[str, ...], str]:
+    """(IRI, classes, label) of a published description, for listing pages: its name,
+    else its least identifier value, else nothing (as the SPARQL listing labels it)."""
+    resource = result.resource
+    classes, names, nodes = [], [], set()
+    values: dict[object, list[str]] = {}
+    for t in result.triples:
+        if t.predicate == SCHEMA_VALUE and isinstance(t.object, Literal):
+            values.setdefault(t.subject, []).append(t.object.value)
+        if t.subject != resource:
+            continue
+        if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode):
+            classes.append(t.object.value)
+        elif t.predicate == SCHEMA_NAME and isinstance(t.object, Literal):
+            names.append(t.object.value)
+        elif t.predicate == SCHEMA_IDENTIFIER:
+            nodes.add(t.object)
+    identifiers = [v for node in nodes for v in values.get(node, [])]
+    label = min(names) if names else min(identifiers) if identifiers else ""
+    return resource.value, tuple(sorted(classes)), label

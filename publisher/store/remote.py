@@ -1,10 +1,20 @@
 """A store on any SPARQL 1.1 server, over HTTP: Query, Update and the Graph Store Protocol.
 
-The same contract as the embedded store: one named graph per source record, and queries
-without a dataset of their own see the union of the named graphs as their default graph.
-The server must be set up that way (Oxigraph: `serve --union-default-graph`; Virtuoso,
-GraphDB and Neptune do it by default; Fuseki: `tdb2:unionDefaultGraph true`), which
-`check_union_default` tells.
+The same layout as the embedded store: one named graph per source record, and the
+published view (`publisher.store.published`) as what a query sees without GRAPH or FROM,
+every named graph still reachable with GRAPH. Where the view is kept depends on the
+server (checked against Oxigraph server and Virtuoso, see `RemoteStore.view_graph`):
+
+* a server with a default graph of its own (Oxigraph server started *without*
+  `--union-default-graph`, Fuseki without `unionDefaultGraph`): there, as in the
+  embedded store. Queries go as they are. `check_default_graph` refuses a server whose
+  default graph turns out to be the union of its graphs.
+* Virtuoso, whose default graph is always the union of every graph it holds: in the
+  named graph `{base}graph/published`, given to each query without a dataset of its own
+  as `default-graph-uri`. Virtuoso then still reaches every named graph with `GRAPH ?g`,
+  but finds nothing in `GRAPH <iri>` unless that IRI is also a `named-graph-uri`: those
+  are given too, except in a query with both kinds of GRAPH (it gets no dataset, so its
+  default graph is Virtuoso's union; our own queries never mix them with the view).
 
 Writing a record is one SPARQL Update request (`DROP SILENT GRAPH g ; INSERT { GRAPH g
 {...} } WHERE {}`), and a batch of records is one request too: a server runs a request as
@@ -30,11 +40,13 @@ import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
+from urllib.parse import urljoin
 
 import httpx
 import orjson
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     NamedNode,
     Quad,
     QueryBoolean,
@@ -51,7 +63,16 @@ from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_FIRST, RDF_REST, RDF_TYPE
-from publisher.sparql_text import has_keyword, query_form
+from publisher.sparql_text import (
+    _PNAME,
+    _PREFIX_DECL,
+    _decoded,
+    _keyword,
+    _masked,
+    _skip_space,
+    has_keyword,
+    query_form,
+)
 from publisher.store.base import (
     LABEL_PREDICATES,
     PROV_GENERATED_AT,
@@ -76,6 +97,7 @@ _NO_PREDICATE = "urn:publisher:no-predicate"
 # 4x as long as in twelve requests of five), and Oxigraph gains nothing past a few records.
 BATCH_BYTES = 64 * 1024
 _SAFE_LABEL = re.compile(r"[^A-Za-z0-9_]")
+VIEW_GRAPH = "graph/published"  # under the base URI: the view's graph where it needs one
 
 
 class RemoteStoreError(RuntimeError):
@@ -158,8 +180,7 @@ class RemoteStore(Store):
         self._retries = config.retries
         self._timeout: float = config.timeout
         self._max_bytes: int | None = None
-        self._excluded: list[str] | None = None  # graphs left out of the union (Virtuoso)
-        self._virtuoso = False
+        self._virtuoso: bool | None = None  # found on the first query
 
     def limited(self, *, timeout: float, max_bytes: int) -> RemoteStore:
         """This store for the /sparql proxy: one try, the endpoint's time limit, and an
@@ -234,15 +255,47 @@ class RemoteStore(Store):
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
         fields = [("default-graph-uri", g.value) for g in default_graphs or []]
         fields += [("named-graph-uri", g.value) for g in named_graphs or []]
-        if not fields and not any(has_keyword(sparql, w) for w in ("from", "graph")):
-            text = self._union_prologue() + text
+        if not fields:
+            fields = self._view_dataset(text)
         return self._query(text, fields, query_form(sparql))
+
+    @property
+    def view_graph(self) -> NamedNode | None:
+        """The server's own default graph (None), or on Virtuoso, whose default graph is
+        the union of all, the named graph `{base}graph/published` (None too without a
+        graph prefix: nothing is published on such a store)."""
+        if not self._is_virtuoso() or not self.config.graph_prefix:
+            return None
+        return NamedNode(self.config.graph_prefix + VIEW_GRAPH)
+
+    def _is_virtuoso(self) -> bool:
+        """Told by the first answer: Virtuoso's Server header, or its way of answering ASK
+        (a one-row SELECT of `__ASK_RETVAL`, also when a proxy rewrites the headers)."""
+        if self._virtuoso is None:
+            probe = self._post_form(self.config.query_url, [("query", "ASK {}")], RESULTS_JSON)
+            server = probe.headers.get("server", "").lower()
+            self._virtuoso = server.startswith("virtuoso") or b"__ASK_RETVAL" in probe.content
+        return self._virtuoso
+
+    def _view_dataset(self, text: str) -> list[tuple[str, str]]:
+        """The protocol's dataset that makes the view the default graph of a query that
+        gives none (FROM, FROM NAMED, default-graph-uri, named-graph-uri): nothing where
+        the view is the server's default graph. On Virtuoso the view's graph, and the
+        graphs the query names in GRAPH <iri> (Virtuoso finds nothing in a named graph
+        outside the dataset, though `GRAPH ?g` reaches them all)."""
+        view = self.view_graph
+        if view is None or has_keyword(text, "from"):
+            return []
+        named = _named_graphs(text)
+        if named is None:
+            return []  # GRAPH <iri> beside GRAPH ?g: only the full dataset reaches both
+        return [("default-graph-uri", view.value), *(("named-graph-uri", g) for g in named)]
 
     def _query(self, text: str, fields: list[tuple[str, str]], form: str | None) -> QueryResult:
         if form is None:
             raise SyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         fields = [("query", text), *fields]
-        if self._virtuoso and self._max_bytes is not None:
+        if self._max_bytes is not None and self._is_virtuoso():
             # Virtuoso stops a query at `timeout` (ms); a bit after we have given up.
             fields.append(("timeout", str(int((self._timeout + 1) * 1000))))
         graph = form in ("construct", "describe")
@@ -256,55 +309,41 @@ class RemoteStore(Store):
             return _as_query_triples(_graph_triples(response))
         return _results(response.content)
 
-    def _union_prologue(self) -> str:
-        """What makes the default graph the union of our graphs alone.
-
-        Virtuoso's default graph is the union of every graph it holds, its own system
-        graphs too (virtrdf#, ...): each of them not under our prefix is excluded with
-        its `input:default-graph-exclude` pragma. Found once, on the first query. Not
-        for queries naming graphs (GRAPH, FROM): under the pragma Virtuoso finds nothing
-        in `GRAPH <g> { ... }`, and system graphs hold nothing our patterns match.
-        """
-        if self._excluded is None:
-            probe = self._post_form(self.config.query_url, [("query", "ASK {}")], RESULTS_JSON)
-            self._virtuoso = probe.headers.get("server", "").lower().startswith("virtuoso")
-            self._excluded = []
-            if self._virtuoso:
-                others = f"FILTER(!STRSTARTS(STR(?g), {_string(self.config.graph_prefix or '')}))"
-                found = self._query(
-                    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {others} }}", [],
-                    "select",
-                )  # fmt: skip
-                assert isinstance(found, QuerySolutions)
-                graphs = [row["g"] for row in found]
-                self._excluded = [g.value for g in graphs if isinstance(g, NamedNode)]
-        return "".join(f"DEFINE input:default-graph-exclude <{g}>\n" for g in self._excluded)
-
     def select(self, sparql: str) -> QuerySolutions:
         result = self.query(sparql)
         assert isinstance(result, QuerySolutions)
         return result
 
-    def check_union_default(self) -> None:
-        """Raise RemoteStoreError when the store holds our named graphs but its default
-        graph does not show them (Oxigraph without `--union-default-graph`)."""
-        named = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours()} }}"
-                            " LIMIT 1")  # fmt: skip
-        rows = list(named)
+    def check_default_graph(self) -> None:
+        """Raise RemoteStoreError when the default graph of our queries shows what our
+        record graphs hold: the server's default graph is the union of its graphs
+        (Oxigraph started with `--union-default-graph`), so queries would not see the
+        published view alone. A record graph's statements about itself (its PROV-O
+        provenance) are never in the view."""
+        view = self.view_graph
+        others = f"FILTER(?g != {view})" if view is not None else ""
+        rows = list(self.select(
+            f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ ?g ?p ?o FILTER(!isBlank(?o)) }}"
+            f" {self._ours()} {others} }} LIMIT 1"
+        ))  # fmt: skip
         if not rows:
             return
-        s, p, o = rows[0]["s"], rows[0]["p"], rows[0]["o"]
-        if isinstance(s, NamedNode) and not bool(self.query(f"ASK {{ {s} {p} {o} }}")):
+        g, p, o = rows[0]["g"], rows[0]["p"], rows[0]["o"]
+        if bool(self.query(f"ASK {{ {g} {p} {o} }}")):
             raise RemoteStoreError(
-                f"the {self.config.describe()} does not query the union of its named graphs"
-                " by default (Oxigraph: start it with `--union-default-graph`)"
+                f"the default graph of the {self.config.describe()} is the union of its"
+                " named graphs, not the published view (Oxigraph: start it without"
+                " `--union-default-graph`; Fuseki: without `tdb2:unionDefaultGraph`)"
             )
 
     def graph_names(self) -> list[NamedNode]:
+        """Our named graphs; on Virtuoso the view's graph aside (it is what the other
+        stores keep in their default graph)."""
+        view = self.view_graph
         result = self.select(
             f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours()} }}"
         )
-        return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+        return [row["g"] for row in result if isinstance(row["g"], NamedNode) and row["g"] != view]
 
     def _ours(self, variable: str = "?g") -> str:
         prefix = self.config.graph_prefix
@@ -358,11 +397,11 @@ class RemoteStore(Store):
         return quads, stamps
 
     def union_triples(self, graph: NamedNode | None = None) -> Iterator[Triple]:
-        """Every triple of one graph, or of all our graphs once, streamed."""
+        """Every triple of one graph (None: the server's default graph), streamed."""
         if graph is not None:
             query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
         else:
-            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours()} }}"
+            query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
         with self.client.stream(
             "POST",
             self.config.query_url,
@@ -377,7 +416,8 @@ class RemoteStore(Store):
 
     def quads(self, chunk: int = 200) -> Iterator[Quad]:
         """Every quad of our graphs, a few hundred graphs per request (each graph's blank
-        nodes stay within one answer, so they keep their identity)."""
+        nodes stay within one answer, so they keep their identity); the published view
+        in the default graph, wherever this server keeps it, as the embedded store has it."""
         names = sorted(self.graph_names(), key=str)
         for start in range(0, len(names), chunk):
             values = " ".join(str(g) for g in names[start : start + chunk])
@@ -387,6 +427,8 @@ class RemoteStore(Store):
             )
             for triple, graph in self._rows(query)[0]:
                 yield Quad(triple.subject, triple.predicate, triple.object, graph)
+        for triple in self.union_triples(self.view_graph):
+            yield Quad(triple.subject, triple.predicate, triple.object, DefaultGraph())
 
     # --- Writes --------------------------------------------------------------------------
 
@@ -429,13 +471,12 @@ class RemoteStore(Store):
                 headers={"Accept": GRAPH_ACCEPT},
             )
             return _graph_triples(response)
-        if graph is None:
+        if graph is None and self.view_graph is not None:
             raise RemoteStoreError(
-                "reading the store's own default graph needs its Graph Store Protocol URL"
+                "reading Virtuoso's own default graph needs its Graph Store Protocol URL"
                 " (--sparql-store)"
             )
-        result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
-        return list(_triples_of(result))
+        return list(self.union_triples(graph))
 
     def put_graph(self, graph: NamedNode | None, triples: Iterable[Triple]) -> None:
         if self._graph_store_write("PUT", graph, triples):
@@ -578,11 +619,6 @@ def _as_query_triples(triples: list[Triple]) -> QueryTriples:
     return result
 
 
-def _triples_of(result: QueryResult) -> Iterator[Triple]:
-    assert isinstance(result, QueryTriples)
-    yield from result
-
-
 def _results(body: bytes) -> QuerySolutions | QueryBoolean:
     """SPARQL JSON results, mended where servers stray from the format."""
     try:
@@ -622,6 +658,51 @@ def _mend_term(term: dict[str, Any]) -> None:
 
 def _string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_BASE_DECL = re.compile(r"(?<![\w?$:-])base\s*", re.IGNORECASE)
+
+
+def _named_graphs(query: str) -> list[str] | None:
+    """The IRIs the query names after GRAPH (prefixed and relative ones resolved); [] when
+    it has no GRAPH or only GRAPH ?variable; None when it has both kinds, or an IRI that
+    cannot be told for sure (a prefix not declared)."""
+    text = _decoded(query)
+    masked, iris = _masked(text)
+    bases: list[tuple[int, str]] = []
+    for match in _BASE_DECL.finditer(masked):
+        if match.end() in iris:
+            earlier = bases[-1][1] if bases else ""
+            bases.append((match.start(), urljoin(earlier, iris[match.end()])))
+
+    def absolute(iri: str, at: int) -> str:
+        base = next((b for start, b in reversed(bases) if start < at), "")
+        return urljoin(base, iri) if base else iri
+
+    prefixes = [
+        (match.start(), match.group(1), absolute(iris[match.end()], match.start()))
+        for match in _PREFIX_DECL.finditer(masked)
+        if match.end() in iris
+    ]
+    named: list[str] = []
+    variables = False
+    for match in _keyword("graph").finditer(masked):
+        position = _skip_space(masked, match.end())
+        if masked.startswith(("?", "$"), position):
+            variables = True
+        elif position in iris:
+            named.append(absolute(iris[position], position))
+        elif name := _PNAME.match(masked, position):
+            namespaces = {p: ns for at, p, ns in prefixes if at < position}
+            namespace = namespaces.get(name.group(1))
+            if namespace is None:
+                return None
+            named.append(namespace + re.sub(r"\\(.)", r"\1", name.group(2).rstrip(".")))
+        else:
+            return None
+    if variables and named:
+        return None
+    return list(dict.fromkeys(named))
 
 
 def _relabelled(triples: Sequence[Triple], prefix: str) -> str:
