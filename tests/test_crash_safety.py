@@ -357,7 +357,13 @@ def test_sigkill_of_the_server_during_writes(tmp_path: Path) -> None:
         writer.url = server.url
         thread = threading.Thread(target=writer.run, args=(round_ * 100_000,))
         thread.start()
+        before = writer.writes
         time.sleep(rng.uniform(1.0, 3.0))
+        # Mid-writes, after at least 8 of this round acknowledged (a loaded machine writes
+        # fewer in the same time).
+        deadline = time.monotonic() + 120
+        while writer.writes < before + 8 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         kills += 1

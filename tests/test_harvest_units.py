@@ -3,6 +3,7 @@ tests cannot reach cheaply (50 001 resources, every query syntax, the union of s
 
 from __future__ import annotations
 
+import statistics
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -191,10 +192,16 @@ def test_recording_a_record_does_not_slow_down_with_the_size_of_its_journal(
         copy = [Triple(rename(t.subject, n), t.predicate, rename(t.object, n)) for t in triples]
         graph = f"{BASE}graph/vufind-text/doi/10.3389/x.{n}"
         store.replace_graph(NamedNode(graph), copy)
-        started = time.perf_counter()
-        assert recorder.stored(graph, f"{BASE}article/doi/10.3389/x.{n}", copy) == []
-        timings.append(time.perf_counter() - started)
-    assert sum(timings[-50:]) / 50 < 0.05
+        with mock.patch.object(store, "query", wraps=store.query) as queried:
+            started = time.perf_counter()
+            assert recorder.stored(graph, f"{BASE}article/doi/10.3389/x.{n}", copy) == []
+            timings.append(time.perf_counter() - started)
+        # Each article's only source: its entry comes from the triples in hand, never
+        # from the store's union of graphs (where the journal's copies pile up).
+        assert queried.call_count == 0
+    # Milliseconds each, against 0.7 s read from the union; the median, so that a moment
+    # when a loaded machine stalls the test does not count.
+    assert statistics.median(timings[-50:]) < 0.1, timings[-50:]
     found = search(sidecar, "journal:frontiers", 1, BASE)
     assert found.total == 400
     sidecar.close()

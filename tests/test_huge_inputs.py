@@ -238,7 +238,7 @@ def test_megabyte_query_in_the_url_is_refused_by_the_http_server(
     answer, seconds = raw_get(live_server.url, "/sparql?query=" + quote(MEGABYTE_QUERY))
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert b"Invalid HTTP request received." in answer
-    assert seconds < 5
+    assert seconds < 20  # at once, not a hang (the socket waits 30 s for each read)
 
 
 ALTERNATIVES = ", ".join(f"application/x-nothing-{i};q=0.{i % 9 + 1}" for i in range(10_000))
@@ -255,7 +255,7 @@ def test_ten_thousand_accept_alternatives(live_server: LiveServer, path: str) ->
     assert head.startswith(b"HTTP/1.1 406 "), head
     assert b"... (10,001 alternatives; only the first 100 are read); available: " in body
     assert len(body) < 1000
-    assert seconds < 5
+    assert seconds < 20  # at once, not a hang (the socket waits 30 s for each read)
 
 
 def test_wanted_type_among_many_alternatives_is_served(live_server: LiveServer) -> None:
@@ -265,4 +265,4 @@ def test_wanted_type_among_many_alternatives_is_served(live_server: LiveServer) 
     head = answer.partition(b"\r\n\r\n")[0].lower()
     assert head.startswith(b"http/1.1 200 "), head
     assert b"content-type: text/turtle" in head
-    assert seconds < 5
+    assert seconds < 20  # at once, not a hang (the socket waits 30 s for each read)

@@ -1,12 +1,14 @@
 """Load, bounded and on loopback: bench/load.py against a real server on 1000 generated
-records, with wrk (Debian's, installed by the fixture when missing).
+records, with wrk (Debian's `wrk`, installed by .ci/run; skipped naming it when missing,
+a failure under CI=true).
 
 - 64 connections for 20 s mixing resource pages in every format (HTML, Turtle, JSON-LD,
   N-Triples, RDF/XML), search (HTML and JSON) and SPARQL: no server error, no socket
   error, every answer 200; p50/p90/p99 printed.
 - The same 20 s again while one more client keeps sending a deliberately expensive
-  query: each is cut at the query timeout (503), and the others' p99 stays within 2x of
-  the unloaded run.
+  query: each is cut at the query timeout (503), and the others keep being served: at
+  least a quarter of the unloaded run's requests, p99 within 4x of it (about 1x on a
+  quiet machine; the wide bounds are for a loaded one).
 - With PUBLISHER_SOAK=1: the mix for 10 minutes (the expensive query once a minute);
   the server's memory stays flat after the first minute (bound below).
 """
@@ -59,9 +61,14 @@ def test_64_clients_no_errors_and_an_expensive_query_is_contained(wrk: Path) -> 
     expensive = report["expensive"]
     assert expensive["statuses"] and set(expensive["statuses"]) == {503}
     for seconds in expensive["seconds"]:
-        # Cut at the limit: after it (plus waiting for a worker, at most the limit too).
-        assert TIMEOUT <= seconds < 2 * TIMEOUT + 2, expensive
-    assert report["p99_ratio"] <= 2.0, report
+        # Cut at the limit: after it (plus waiting for a worker, at most the limit too),
+        # with room for a loaded machine, and hours before the cross product would end.
+        assert TIMEOUT <= seconds < 2 * TIMEOUT + 30, expensive
+    # The others kept being served at about the same pace: were the server stalled by
+    # the expensive query (it is computed for 8 s of every ~9), requests would fall to a
+    # fraction and the p99 rise to the limit. Bounds wide enough for a shared machine.
+    assert report["loaded"]["requests"] >= report["unloaded"]["requests"] / 4, report
+    assert report["p99_ratio"] <= 4.0, report
 
 
 @pytest.mark.skipif(

@@ -64,10 +64,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory, example_store: Path) -> Iter
     )
     static = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(static + "/robots.txt", timeout=1)
+                httpx.get(static + "/robots.txt", timeout=5)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
