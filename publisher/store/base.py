@@ -222,6 +222,16 @@ class Store(ABC):
         """The folder of an on-disk store (other processes can open it); None otherwise."""
         return None
 
+    def insert_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
+        """Add triples to graphs (None: the default graph), in one write."""
+        if quads:
+            self.update(f"INSERT DATA {{ {quads_text(quads)} }}")
+
+    def remove_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
+        """Remove triples from graphs (None: the default graph), in one write."""
+        if quads:
+            self.update(f"DELETE DATA {{ {quads_text(quads)} }}")
+
     def graphs_describing(self, resource: NamedNode) -> list[NamedNode]:
         """The named graphs holding triples about the resource (as their subject)."""
         rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {resource} ?p ?o }} }}")
@@ -291,6 +301,20 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for stores holding no resources
         """Release files or connections."""
+
+
+def quads_text(quads: Sequence[tuple[NamedNode | None, Triple]]) -> str:
+    """The body of INSERT DATA / DELETE DATA; graph None is the default graph."""
+    by_graph: dict[NamedNode | None, list[str]] = {}
+    for graph, triple in quads:
+        line = f"{triple.subject} {triple.predicate} {triple.object}"
+        by_graph.setdefault(graph, []).append(line)
+    return "\n".join(
+        f"GRAPH {graph} {{\n" + " .\n".join(lines) + " }"
+        if graph is not None
+        else " .\n".join(lines) + " ."
+        for graph, lines in by_graph.items()
+    )
 
 
 def in_graph(graph: NamedNode | None, pattern: str) -> str:

@@ -27,6 +27,7 @@ from publisher.store.base import (
     QueryResult,
     Store,
     latest_time,
+    quads_text,
 )
 from publisher.store.disk import writes
 
@@ -194,6 +195,21 @@ class OxigraphStore(Store):
             if isinstance(quad.object, Literal)
         ]
         return Description(list(found), frozenset(graphs), latest_time(stamps))
+
+    @writes
+    def insert_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
+        # N-Quads through `load` (one transaction, parsed in Rust): several times faster
+        # than the same triples as a SPARQL INSERT DATA.
+        if quads:
+            self._load([serialize(
+                [Quad(t.subject, t.predicate, t.object, g or DefaultGraph()) for g, t in quads],
+                format=RdfFormat.N_QUADS,
+            ) or b""])  # fmt: skip
+
+    @writes
+    def remove_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
+        if quads:
+            self._store.update(f"DELETE DATA {{ {quads_text(quads)} }}")
 
     def graphs_describing(self, resource: NamedNode) -> list[NamedNode]:
         graphs = {q.graph_name for q in self._store.quads_for_pattern(resource, None, None, None)}

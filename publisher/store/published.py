@@ -20,7 +20,7 @@ Layout of a store (see docs/dataset.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
@@ -45,6 +45,19 @@ PENDING_MARK = Literal("pending")
 
 
 @dataclass(frozen=True)
+class Written:
+    """A source graph about to be written (`triples`) or removed (None). Ingest passes
+    what its worker processes worked out beside the triples, so that the writing process
+    need not parse them: the resources the record describes, and each one's description
+    from this record alone (`alone_descriptions`)."""
+
+    graph: NamedNode
+    triples: Sequence[Triple] | None
+    resources: frozenset[NamedNode] | None = None
+    alone: Mapping[NamedNode, Sequence[Triple]] | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """One source graph written or removed: its triples before and after (None: the
     graph did not exist / no longer exists)."""
@@ -52,10 +65,12 @@ class Change:
     graph: NamedNode
     old: Source | None
     new: Source | None
+    new_resources: frozenset[NamedNode] = frozenset()
+    alone: Mapping[NamedNode, Sequence[Triple]] | None = None
 
     def touches(self) -> frozenset[NamedNode]:
         old = self.old.resources if self.old else frozenset()
-        return old | (self.new.resources if self.new else frozenset())
+        return old | self.new_resources
 
 
 @dataclass
@@ -96,23 +111,29 @@ class PublishedView:
 
     # --- before the write -------------------------------------------------------------
 
-    def prepare(self, graphs: Sequence[tuple[NamedNode, Sequence[Triple] | None]]) -> Batch:
+    def prepare(
+        self, written: Sequence[Written | tuple[NamedNode, Sequence[Triple] | None]]
+    ) -> Batch:
         """Read what the graphs hold now, and mark the resources they touch before and
         after (None: the graph is being removed). Call before writing the graphs."""
         changes = []
-        for graph, triples in graphs:
-            old = self._read_source(graph)
-            new = source_of(graph, triples, self.layout.source_format) if triples else None
-            changes.append(Change(graph, old, new))
+        for item in written:
+            one = item if isinstance(item, Written) else Written(*item)
+            old = self._read_source(one.graph)
+            new = None
+            resources: frozenset[NamedNode] = frozenset()
+            if one.triples is not None:
+                new = source_of(one.graph, one.triples, self.layout.source_format)
+                resources = one.resources if one.resources is not None else new.resources
+            changes.append(Change(one.graph, old, new, resources, one.alone))
         batch = Batch(changes, {r for c in changes for r in c.touches()})
         self.mark(batch.touched)
         return batch
 
     def mark(self, resources: Iterable[NamedNode]) -> None:
         """Note, in the store, that these resources are about to change."""
-        marks = [Triple(r, self.layout.pending_flag, PENDING_MARK) for r in sorted(resources)]
-        if marks:
-            self.store.add_to_graph(self.layout.pending, marks)
+        marks = [(self.layout.pending, self._mark(r)) for r in sorted(resources)]
+        self.store.insert_quads(marks)
 
     def pending(self) -> set[NamedNode]:
         result = self.store.query(
@@ -129,9 +150,12 @@ class PublishedView:
         inserts: Quads = []
         changes = ViewChanges()
         in_hand = {c.graph: c.new for c in batch.changes}
+        by_resource: dict[NamedNode, list[Change]] = {}
+        for change in batch.changes:
+            for touched in change.touches():
+                by_resource.setdefault(touched, []).append(change)
         for resource in sorted(batch.touched, key=lambda r: r.value):
-            relevant = [c for c in batch.changes if resource in c.touches()]
-            deletes.append((self.layout.pending, self._mark(resource)))
+            relevant = by_resource.get(resource, [])
             if all(_same_claims(resource, c) for c in relevant):
                 changes.kept.append(resource)  # re-ingested as it was: nothing to change
                 continue
@@ -140,7 +164,7 @@ class PublishedView:
             ):
                 continue
             self._recompute(resource, in_hand, deletes, inserts, changes)
-        self._write(deletes, inserts)
+        self._write(deletes, inserts, batch.touched)
         return changes
 
     def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
@@ -148,10 +172,10 @@ class PublishedView:
         deletes: Quads = []
         inserts: Quads = []
         changes = ViewChanges()
-        for resource in sorted(set(resources), key=lambda r: r.value):
-            deletes.append((self.layout.pending, self._mark(resource)))
+        todo = set(resources)
+        for resource in sorted(todo, key=lambda r: r.value):
             self._recompute(resource, {}, deletes, inserts, changes)
-        self._write(deletes, inserts)
+        self._write(deletes, inserts, todo)
         return changes
 
     def recover(self) -> ViewChanges:
@@ -199,14 +223,19 @@ class PublishedView:
     ) -> bool:
         """New records about a resource, added without reading its other sources when
         that can be done (False otherwise). A resource not in the view yet is made from
-        them; a resource with several sources (its provenance has statements) whose
-        description already holds everything a new record says gets that record added
-        to its provenance."""
+        them (a consistent view holds every resource some source describes); a resource
+        with several sources (its provenance has statements) whose description already
+        holds everything a new record says gets that record added to its provenance."""
         current = set(self.store.owned_triples(self.store.view_graph, resource))
-        sources = [c.new for c in changes if c.new is not None]
+        alone = {c.graph: self._alone(resource, c) for c in changes}
         if not current:
-            if self._has_other_sources(resource, {c.graph for c in changes}):
-                return False
+            if len(changes) == 1:
+                (graph, triples), view = next(iter(alone.items())), self.store.view_graph
+                inserts += [(view, t) for t in triples]
+                inserts.append((self.layout.provenance, Triple(resource, PROV_DERIVED, graph)))
+                done.written.append(Consolidated(resource, list(triples), [], (graph,)))
+                return True
+            sources = [c.new for c in changes if c.new is not None]
             result = consolidate(resource, sources, self.layout.published_flag)
             inserts += [(self.store.view_graph, t) for t in result.triples]
             inserts += [(self.layout.provenance, t) for t in result.provenance]
@@ -215,18 +244,25 @@ class PublishedView:
         if not self._has_statements(resource):
             return False  # one source so far: the statements are to be written now
         added: Quads = []
-        for source in sources:
-            alone = consolidate(resource, [source], self.layout.published_flag)
-            if not set(alone.triples) <= current:
+        provenance = self.layout.provenance
+        for graph, triples in alone.items():
+            if not set(triples) <= current:
                 return False  # it says something new, or says it otherwise
-            added.append((self.layout.provenance, Triple(resource, PROV_DERIVED, source.graph)))
+            added.append((provenance, Triple(resource, PROV_DERIVED, graph)))
             claims = [claim_node(resource, t.predicate, t.object)
-                      for t in alone.triples if t.subject == resource]  # fmt: skip
-            provenance = self.layout.provenance
-            added += [(provenance, Triple(c, PROV_DERIVED, source.graph)) for c in claims]
+                      for t in triples if t.subject == resource]  # fmt: skip
+            added += [(provenance, Triple(c, PROV_DERIVED, graph)) for c in claims]
         inserts += added
         done.kept.append(resource)
         return True
+
+    def _alone(self, resource: NamedNode, change: Change) -> Sequence[Triple]:
+        """The resource's description from this record alone: worked out by the worker
+        process that mapped it, or here."""
+        if change.alone is not None and resource in change.alone:
+            return change.alone[resource]
+        assert change.new is not None
+        return consolidate(resource, [change.new], self.layout.published_flag).triples
 
     def described(self, resource: NamedNode) -> Consolidated:
         """The resource's published description as it stands (its provenance not read)."""
@@ -286,15 +322,13 @@ class PublishedView:
 
     # --- writing --------------------------------------------------------------------------
 
-    def _write(self, deletes: Quads, inserts: Quads) -> None:
-        """One SPARQL update: one transaction, in the embedded store and remote ones."""
-        parts = []
-        if deletes:
-            parts.append(f"DELETE DATA {{ {_quads(deletes)} }}")
-        if inserts:
-            parts.append(f"INSERT DATA {{ {_quads(inserts)} }}")
-        if parts:
-            self.store.update(" ;\n".join(parts))
+    def _write(self, deletes: Quads, inserts: Quads, done: Iterable[NamedNode]) -> None:
+        """Old descriptions out, new ones in, then the marks of the resources done: in
+        three writes, each whole; a crash between them leaves the marks, so the next run
+        recomputes those resources (deleting whatever of theirs it finds)."""
+        self.store.remove_quads(deletes)
+        self.store.insert_quads(inserts)
+        self.store.remove_quads([(self.layout.pending, self._mark(r)) for r in sorted(done)])
 
 
 def _same_claims(resource: NamedNode, change: Change) -> bool:
@@ -302,21 +336,6 @@ def _same_claims(resource: NamedNode, change: Change) -> bool:
     if change.old is None or change.new is None:
         return False
     return claims_of(resource, change.old) == claims_of(resource, change.new)
-
-
-def _quads(quads: Quads) -> str:
-    """The body of INSERT DATA / DELETE DATA; graph None is the default graph."""
-    by_graph: dict[NamedNode | None, list[str]] = {}
-    for graph, triple in quads:
-        by_graph.setdefault(graph, []).append(
-            f"{triple.subject} {triple.predicate} {triple.object}"
-        )
-    return "\n".join(
-        f"GRAPH {graph} {{\n" + " .\n".join(lines) + " }"
-        if graph is not None
-        else " .\n".join(lines) + " ."
-        for graph, lines in by_graph.items()
-    )
 
 
 @dataclass(frozen=True)
