@@ -31,6 +31,7 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,7 @@ from generate import generate  # noqa: E402
 from sparql_overhead import BASE, Query, free_port, queries  # noqa: E402
 
 from publisher.harvest.recorder import harvesting  # noqa: E402
+from publisher.interrupt import Stop, stop_on_sigint  # noqa: E402
 from publisher.mapping.records import RecordMapper  # noqa: E402
 from publisher.model import ReadError, ReadNotice  # noqa: E402
 from publisher.pipeline import Outcome, Pipeline  # noqa: E402
@@ -77,15 +79,19 @@ class Report:
 
 
 def ingest_once(
-    paths: list[Path], store: Path, jobs: int, fast: bool, batch: int
+    paths: list[Path], store: Path, jobs: int, fast: bool, batch: int, stop: Stop | None = None
 ) -> dict[str, float]:
-    """One ingest as `publisher ingest` does it (store, side database, statistics)."""
+    """One ingest as `publisher ingest` does it (store, side database, statistics; Ctrl-C
+    as `stop` says)."""
+    stop = stop or Stop()
     opened = OxigraphStore(store)
     counts = {"accepted": 0, "rejected": 0}
     started = time.perf_counter()
     with harvesting(opened, store, BASE) as recorder:
-        pipeline = Pipeline(BASE, opened, jobs=jobs, recorder=recorder, fast=fast, batch=batch)
-        with pipeline:
+        pipeline = Pipeline(
+            BASE, opened, jobs=jobs, recorder=recorder, fast=fast, batch=batch, stop=stop
+        )
+        with stop.deferred(), pipeline:
             for path in paths:
                 for outcome in pipeline.run_file(path):
                     if isinstance(outcome, Outcome):
@@ -113,10 +119,24 @@ def run_ingest(
     """`ingest_once` in a fresh process, so memory and imports are its own."""
     command = [sys.executable, __file__, "_ingest", "--store", str(store), "--jobs", str(jobs)]
     command += ["--batch", str(batch), *(["--naive"] if not fast else []), *map(str, paths)]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
-    if result.returncode != 0:
-        sys.exit(f"ingest failed:\n{result.stderr[-3000:]}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        stdout, stderr = process.communicate()
+    except KeyboardInterrupt:
+        # The ingest stops at whole records (its own SIGINT handling) rather than being
+        # killed in the middle of a write: a terminal's Ctrl-C reached it too; after a
+        # `kill -INT` of this process alone, it is passed on.
+        try:
+            process.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=60)
+        raise
+    if process.returncode != 0:
+        sys.exit(f"ingest failed:\n{stderr[-3000:]}")
+    return dict(json.loads(stdout.strip().splitlines()[-1]))
 
 
 def disk_mib(path: Path) -> str:
@@ -512,6 +532,9 @@ def machine() -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_ingest":
         return _ingest_main(sys.argv[2:])
+    # Ctrl-C stops the benchmark even when it was started with SIGINT ignored (a job a
+    # script put in the background inherits that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20000, help="records for the fast runs")
     parser.add_argument("--naive-records", type=int, default=500, help="records for the naive run")
@@ -628,7 +651,14 @@ def _ingest_main(argv: list[str]) -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--naive", action="store_true")
     args = parser.parse_args(argv)
-    numbers = ingest_once(args.paths, args.store, args.jobs, not args.naive, args.batch)
+    with stop_on_sigint() as stop:
+        try:
+            numbers = ingest_once(
+                args.paths, args.store, args.jobs, not args.naive, args.batch, stop
+            )
+        except KeyboardInterrupt:
+            print("interrupted: the store holds whole records only", file=sys.stderr)
+            sys.exit(130)
     print(json.dumps(numbers))
 
 

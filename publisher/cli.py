@@ -30,6 +30,7 @@ from publisher.config import ConfigFileError, Settings
 from publisher.harvest.dumps import export as export_dumps
 from publisher.harvest.recorder import harvesting
 from publisher.harvest.sidecar import sidecar_path
+from publisher.interrupt import Stop, stop_on_sigint
 from publisher.model import ReadNotice
 from publisher.pipeline import Outcome, Pipeline, Summary, expand_paths
 from publisher.quarantine import Quarantine
@@ -201,6 +202,7 @@ def ingest(
 
     Rejected records are reported, their SHACL reports stored as graphs, and their
     source files kept in the quarantine folder with the reasons (rejected.csv).
+    Ctrl-C stops within a few seconds (exit 130), leaving whole records only.
     """
     _check_format(format)
     settings = _settings(
@@ -211,26 +213,50 @@ def ingest(
         **_remote(sparql_query, sparql_update, sparql_store, sparql_user, sparql_password,
                   sparql_token, index),
     )  # fmt: skip
+    try:
+        # Our own SIGINT handler, even when the process was started with SIGINT ignored
+        # (a background job of a script or CI runner): Ctrl-C always stops an ingest.
+        with stop_on_sigint() as stop:
+            if not err.is_terminal:  # for logs: from here on, Ctrl-C is handled
+                jobs_text = f"{settings.jobs} job" + ("s" if settings.jobs > 1 else "")
+                err.print(f"ingest into {escape(describe_store(settings))}, {jobs_text}")
+            summary = _ingest(settings, paths, format, stop)
+    except KeyboardInterrupt:
+        # Batches are written in one transaction each, and whatever was under way when
+        # Ctrl-C came finished first: what is stored is whole records only.
+        err.print(
+            "[yellow]interrupted[/yellow]: the store holds whole records only; "
+            "run the same ingest again to finish (nothing is duplicated)"
+        )
+        raise typer.Exit(130) from None
+    raise typer.Exit(0 if summary.rejected == 0 else 1)
+
+
+def _ingest(settings: Settings, paths: list[Path], format_name: str, stop: Stop) -> Summary:
+    """The ingest itself. Start-up (store, side database, shapes) is stopped by Ctrl-C
+    where it is, as Python does; the run (reading, checking, storing) only at the next
+    record or batch, so that nothing half-done is left behind."""
     with (
         _open_store(settings) as opened,
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
         pipeline = Pipeline(
-            settings.base_uri, opened, format, jobs=settings.jobs, recorder=recorder
-        )
+            settings.base_uri, opened, format_name, jobs=settings.jobs, recorder=recorder,
+            stop=stop,
+        )  # fmt: skip
+        stop.check()  # a Ctrl-C swallowed by library code while the shapes were compiled
+        interrupted = False
         try:
-            with pipeline:
-                summary = _run(pipeline, paths, Quarantine(settings.quarantine))
+            with stop.deferred(), pipeline:
+                return _run(
+                    pipeline, paths, Quarantine(settings.quarantine), settings.progress_seconds
+                )
         except KeyboardInterrupt:
-            # Every record is its own transaction: what is stored is whole records only.
-            err.print(
-                "[yellow]interrupted[/yellow]: the store holds whole records only; "
-                "run the same ingest again to finish (nothing is duplicated)"
-            )
-            raise typer.Exit(130) from None
+            interrupted = True  # the next run, which finishes the job, recounts
+            raise
         finally:
-            write_conformance(opened, settings.base_uri)
-    raise typer.Exit(0 if summary.rejected == 0 else 1)
+            if not interrupted:
+                write_conformance(opened, settings.base_uri)
 
 
 @app.command()
@@ -707,11 +733,17 @@ def _unless_store_down(work: Callable[[], T]) -> T:
         raise typer.Exit(STORE_UNAVAILABLE) from error
 
 
-def _run(pipeline: Pipeline, paths: list[Path], quarantine: Quarantine | None = None) -> Summary:
+def _run(
+    pipeline: Pipeline,
+    paths: list[Path],
+    quarantine: Quarantine | None = None,
+    log_every: float = LOG_EVERY_SECONDS,
+) -> Summary:
     """Run the pipeline over the files, reporting as it goes.
 
     On a terminal a progress bar shows records/s, accepted and rejected; otherwise a
-    plain line is logged every few seconds, so long runs in CI or cron stay readable.
+    plain line is logged every `log_every` seconds, so long runs in CI or cron stay
+    readable.
     """
     summary = Summary()
     files = expand_paths(paths)
@@ -749,7 +781,7 @@ def _run(pipeline: Pipeline, paths: list[Path], quarantine: Quarantine | None = 
                     accepted=summary.accepted,
                     rejected=summary.rejected,
                 )
-                if not err.is_terminal and time.monotonic() - last_log >= LOG_EVERY_SECONDS:
+                if not err.is_terminal and time.monotonic() - last_log >= log_every:
                     last_log = time.monotonic()
                     err.print(
                         f"progress: {done} records ({done / elapsed:.0f}/s), "

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     store: Path = Path("publisher-store")
     quarantine: Path = Path("publisher-quarantine")
     jobs: int = 1
+    # Seconds between `ingest`'s "progress:" lines when its output is not a terminal.
+    progress_seconds: float = Field(default=5.0, gt=0)
     base_uri: str = DEFAULT_BASE_URI
     host: str = "127.0.0.1"
     port: int = 8000

@@ -7,29 +7,38 @@ Work is split where it can run in parallel: reading and storing happen in this
 process (they touch the file and the store), mapping and validating (`check`) can run
 in worker processes (`jobs > 1`); identity resolution, which asks the store, happens
 before a record is sent out, and the disagreement check after it comes back.
+
+Ctrl-C (a `Stop`, see `publisher.interrupt`) is looked at between records and batches and
+while waiting for workers or writes; the write under way always ends (one transaction),
+so the store holds whole records only.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from publisher.harvest.recorder import Recorder, facts_of
 from publisher.harvest.sidecar import Document, GraphFacts
+from publisher.interrupt import Interrupted, Stop, ignore_sigint
+from publisher.mapping.consolidate import Source, consolidate
 from publisher.mapping.records import MappedRecord, RecordMapper
 from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import NTriples, Store, StoreUnavailable
-from publisher.store.published import PublishedView, ViewChanges
+from publisher.store.layout import Layout
+from publisher.store.published import PublishedView, ViewChanges, Written
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Validation, Violation
 
@@ -89,6 +98,10 @@ class Checked:
     # out beside the triples when the pipeline has a recorder.
     facts: GraphFacts | None = None
     document: Document | None = None
+    # The resources the record describes, and each one's published description from this
+    # record alone (N-Triples): what the published view needs when the resource has no
+    # other source, worked out here rather than in the process that writes the store.
+    alone: dict[str, bytes] = field(default_factory=dict)
 
     def problems_free(self) -> bool:
         """Not failed on the way to the store (a rejected record's report still is stored)."""
@@ -122,6 +135,7 @@ class Checker:
         self.base_uri = base_uri
         self.mapper = RecordMapper(base_uri)
         self.validator = ShaclValidator(base_uri, fast=fast)
+        self.published_flag = Layout(base_uri).published_flag
         self.facts = facts  # work out the side database's facts of accepted records
 
     def check(self, record: AnyRecord, key: str | None) -> Checked:
@@ -148,6 +162,13 @@ class Checker:
             result = next(validations)
             checked.append(self._checked(record_mapped, outcome, result))
         return checked
+
+    def _alone(self, mapped: MappedRecord, stored: list[Triple]) -> dict[str, bytes]:
+        source = Source(mapped.graph, mapped.record.source.format, stored)
+        return {
+            resource.value: _nt(consolidate(resource, [source], self.published_flag).triples)
+            for resource in source.resources
+        }
 
     @staticmethod
     def _outcome(record: AnyRecord) -> Outcome:
@@ -185,6 +206,7 @@ class Checker:
             stored = [*mapped.triples, *self.mapper.provenance(mapped)]
             outcome.accepted = True
             checked = Checked(outcome, mapped.graph.value, triples=_nt(stored))
+            checked.alone = self._alone(mapped, stored)
             if self.facts:
                 checked.facts, checked.document = facts_of(
                     stored, mapped.graph.value, mapped.article.value, self.base_uri
@@ -202,15 +224,26 @@ def _internal_error(outcome: Outcome, error: Exception) -> None:
 
 
 _worker: Checker | None = None
+_dropped: EventType | None = None  # set by the parent on Ctrl-C: queued batches are skipped
+# The parent's own Checker, for workers it forks: they start in milliseconds instead of
+# compiling the shapes again (a second or more), so that stopping during start-up is quick.
+_forked: tuple[tuple[str, bool, bool], Checker] | None = None
 
 
-def _start_worker(base_uri: str, fast: bool, facts: bool) -> None:
-    global _worker
-    _worker = Checker(base_uri, fast=fast, facts=facts)
+def _start_worker(base_uri: str, fast: bool, facts: bool, dropped: EventType) -> None:
+    global _worker, _dropped
+    ignore_sigint()  # first: Ctrl-C at a terminal reaches workers too; the parent decides
+    _dropped = dropped
+    if _forked is not None and _forked[0] == (base_uri, fast, facts):
+        _worker = _forked[1]
+    else:  # started afresh (spawn, forkserver)
+        _worker = Checker(base_uri, fast=fast, facts=facts)
 
 
 def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
     assert _worker is not None
+    if _dropped is not None and _dropped.is_set():
+        raise Interrupted  # the parent is stopping and will not look at the result
     return _worker.check_batch(batch)
 
 
@@ -231,6 +264,8 @@ class Pipeline:
 
     Records go through in batches of `batch` (checked together, stored in one write);
     `fast` False validates every record with pyshacl alone (the benchmark's baseline).
+    `stop`, once asked (Ctrl-C), ends `run_file` with `Interrupted` at the next record or
+    batch; leaving the `with` block then drops what is not written yet.
     """
 
     def __init__(
@@ -243,8 +278,10 @@ class Pipeline:
         *,
         fast: bool = True,
         batch: int = BATCH,
+        stop: Stop | None = None,
     ) -> None:
         self.base_uri = base_uri
+        self.stop = stop or Stop()  # never asked unless a SIGINT handler feeds it
         # Change log, resource index and search index (publisher.harvest), when given.
         self.recorder = recorder
         self.fast = fast
@@ -260,6 +297,7 @@ class Pipeline:
         self.jobs = jobs
         self.batch = max(1, batch)
         self._pool: ProcessPoolExecutor | None = None
+        self._dropped: EventType | None = None  # tells the pool's workers to skip batches
         # DOIs/PMIDs of records checked but not stored yet: a record sharing one must
         # wait for them, or identity resolution would not see the article they publish.
         self._in_flight: set[str] = set()
@@ -271,12 +309,23 @@ class Pipeline:
     def __enter__(self) -> Pipeline:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
         if self._pool is not None:
+            if interrupted and self._dropped is not None:
+                self._dropped.set()  # batches queued for a worker are skipped, not checked
+            # The batch a worker is checking finishes (a fraction of a second); the
+            # workers are not killed: one killed while it sends a result leaves the pool's
+            # pipe half-written, and the interpreter would wait at exit for ever.
             self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+            self._pool = self._dropped = None
+            global _forked
+            if _forked is not None and _forked[1] is self.checker:
+                _forked = None
         if self._writer is not None:
-            self._writer.shutdown(wait=True)  # a write under way finishes: records stay whole
+            # A write under way finishes (one transaction: records stay whole); after
+            # Ctrl-C, writes not started yet are dropped (the next run does them).
+            self._writer.shutdown(wait=True, cancel_futures=interrupted)
             self._writer = None
 
     def run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
@@ -288,6 +337,7 @@ class Pipeline:
         pending: deque[Pending] = deque()
         limit = 2 * self.jobs if self.jobs > 1 else 0
         for chunk in _chunks(read_file(path, self.format_name), self.batch):
+            self.stop.check()
             batch: list[tuple[AnyRecord, str | None]] = []
             for item in chunk:
                 if isinstance(item, ReadError | ReadNotice):
@@ -340,7 +390,8 @@ class Pipeline:
                 yield from self._finish_write()
             yield entry
             return
-        batch = entry if isinstance(entry, list) else entry.result()
+        batch = entry if isinstance(entry, list) else self.stop.result(entry)
+        self.stop.check()
         if self.store is None:
             yield from (checked.outcome for checked in batch)
             return
@@ -354,17 +405,23 @@ class Pipeline:
 
     def _finish_write(self) -> Iterator[Outcome]:
         future, writes, outcomes = self._writing.popleft()
-        changes = future.result()  # a store that went away stops the ingest here
+        changes = self.stop.result(future)  # a store that went away stops the ingest here
         self._after_write(writes)
         self._published(changes)
         yield from outcomes
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            global _forked
+            key = (self.base_uri, self.fast, self.checker.facts)
+            _forked = (key, self.checker)
+            context = multiprocessing.get_context()
+            self._dropped = context.Event()
             self._pool = ProcessPoolExecutor(
                 self.jobs,
+                mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.base_uri, self.fast, self.checker.facts),
+                initargs=(*key, self._dropped),
             )
         return self._pool
 
@@ -387,6 +444,7 @@ class Pipeline:
         """What to write for a checked batch; disagreements with other sources noted."""
         writes: list[Write] = []
         for checked in batch:
+            self.stop.check()  # nothing of the batch is written yet
             if checked.graph is None:
                 continue
             if checked.triples is not None:
@@ -400,6 +458,9 @@ class Pipeline:
 
     def _after_write(self, writes: list[Write]) -> None:
         for checked, graph, triples in writes:
+            # Ctrl-C: the rest of the batch is stored (whole records) but not yet in the
+            # side database; the next run stores those records again and records them.
+            self.stop.check()
             if checked.triples is not None and checked.outcome.accepted:
                 self._stored(checked, graph, triples)
 
@@ -424,10 +485,19 @@ class Pipeline:
         """One batched write; if it fails, record by record, to say which record failed."""
         assert self.store is not None and self.view is not None
         todo = [(g, t) for checked, g, t in writes if checked.problems_free()]
-        records = [(g, t) for checked, g, t in writes if checked.triples is not None]
+        records = [
+            Written(
+                g,
+                t,
+                frozenset(NamedNode(r) for r in checked.alone),
+                {NamedNode(r): NTriples(nt) for r, nt in checked.alone.items()},
+            )
+            for checked, g, t in writes
+            if checked.triples is not None and checked.problems_free()
+        ]
         # Marked before the sources change, unmarked with the new descriptions: a crash
         # in between leaves marks that the next run finishes (PublishedView.recover).
-        batch = self.view.prepare([(g, t) for g, t in records if (g, t) in todo])
+        batch = self.view.prepare(records)
         try:
             self.store.replace_graphs(todo)
         except StoreUnavailable:

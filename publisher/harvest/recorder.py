@@ -242,9 +242,11 @@ def harvesting(
 ) -> Iterator[Recorder]:
     """The recorder for a writing command (ingest, remove, demo). A side database created
     now for a store that already holds records is first filled from the store; on the
-    way out the dataset's VoID statistics are recomputed and stored."""
+    way out the dataset's VoID statistics are recomputed and stored (not after Ctrl-C:
+    that reads the whole store, and the run that finishes the job does it)."""
     sidecar = Sidecar(sidecar_path(folder, index))
     recorder = Recorder(sidecar, store, base_uri)
+    interrupted = False
     try:
         if sidecar.created and bool(store.query(
             f"ASK {{ GRAPH ?g {{ ?g a <{ontology_namespace(base_uri)}SourceRecord> }} }}"
@@ -252,7 +254,11 @@ def harvesting(
             count = recorder.backfill()
             log.warning("side database %s built from %d stored records", sidecar.path, count)
         yield recorder
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         sidecar.commit()
-        write_statistics(store, base_uri, sidecar)
+        if not interrupted:
+            write_statistics(store, base_uri, sidecar)
         sidecar.close()
