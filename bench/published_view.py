@@ -109,8 +109,8 @@ def run_one(store_dir: str, mode: str, text: str) -> float:
 
 def timed(store_dir: Path, mode: str, text: str, limit: float) -> float | None:
     try:
-        done = subprocess.run([sys.executable, __file__, "--one", str(store_dir), mode, text],
-                              capture_output=True, text=True, timeout=limit, check=True)  # fmt: skip
+        command = [sys.executable, __file__, "--one", str(store_dir), mode, text]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit, check=True)
     except subprocess.TimeoutExpired:
         return None
     return float(done.stdout)
@@ -140,7 +140,7 @@ def main() -> None:
                 done = [r for r in runs if r is not None]
                 medians.append(statistics.median(done) if len(done) == len(runs) else None)
             cells = [f"{m:.4f}" if m is not None else f"> {args.limit:.0f}" for m in medians]
-            ratio = (f"{medians[0] / medians[1]:.1f}x" if medians[0] and medians[1] else "-")
+            ratio = f"{medians[0] / medians[1]:.1f}x" if medians[0] and medians[1] else "-"
             print(f"| {query.name} | " + " | ".join(cells) + f" | {ratio} |", flush=True)
 
 

@@ -54,7 +54,6 @@ def describe(settings: Settings) -> list[Triple]:
         Triple(service, RDF_TYPE, _sd("Service")),
         Triple(service, _sd("endpoint"), NamedNode(settings.base_uri + "sparql")),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
-        Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         Triple(service, _sd("defaultEntailmentRegime"), SIMPLE_ENTAILMENT),
         Triple(service, _sd("defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, _sd("Dataset")),
@@ -64,9 +63,11 @@ def describe(settings: Settings) -> list[Triple]:
             dataset,
             RDFS_COMMENT,
             Literal(
-                "Each published record is a named graph; the default graph of a query is"
-                " the union of all graphs, unless the query (FROM, FROM NAMED) or the"
-                " request (default-graph-uri, named-graph-uri) says otherwise.",
+                "The default graph is the published view: one consolidated description"
+                " per resource, made from the source records. Each source record is a"
+                " named graph of its own (GRAPH ?g), as is the provenance of every"
+                " consolidated value; the query (FROM, FROM NAMED) or the request"
+                " (default-graph-uri, named-graph-uri) may name another dataset.",
                 language="en",
             ),
         ),
