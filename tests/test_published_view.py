@@ -16,8 +16,9 @@ import random
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
-from conftest import BASE, EXAMPLES, REPO, run_cli, shared_path
+from conftest import BASE, EXAMPLES, REPO, run_cli, shared_path, start_server, stop_server
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from publisher.mapping.records import RecordMapper
@@ -32,6 +33,7 @@ from publisher.validation.shacl import ShaclValidator
 NEJM = NamedNode(f"{BASE}article/doi/10.1056/nejmoa1203421")
 SEED = NamedNode(f"{BASE}article/doi/10.3389/fonc.2021.699946")
 LAYOUT = Layout(BASE)
+HTML = {"Accept": "text/html"}
 
 
 def sources() -> list[Path]:
@@ -234,3 +236,28 @@ def test_a_run_stopped_between_sources_and_view_is_finished_by_the_next(tmp_path
     assert len(names) == 1 and isinstance(names[0], Literal)
     sources_now = store.graph_triples(LAYOUT.provenance)
     assert sum(1 for t in sources_now if t.subject == NEJM and t.object == mapped.graph) == 1
+
+
+def test_report_counts_the_disagreements(five_sources: Path) -> None:
+    result = run_cli("report", "--store", str(five_sources), "--base-uri", BASE,
+                     env={"COLUMNS": "250"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = result.stdout[result.stdout.index("Sources that disagree") :]
+    # The RIS record names the journal without an ISSN: another periodical than the
+    # others' (by ISSN), so its isPartOf loses to each of them, on this one article.
+    rows = [line for line in table.splitlines() if "schema:isPartOf" in line and "│ ris" in line]
+    assert rows and all(str(NEJM.value) in row for row in rows), table
+
+
+def test_the_page_shows_the_sources_and_what_they_disagree_on(five_sources: Path) -> None:
+    process, server = start_server(five_sources)
+    try:
+        page = httpx.get(server.url + "/article/doi/10.1056/nejmoa1203421", headers=HTML)
+    finally:
+        stop_server(process)
+    assert page.status_code == 200
+    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("All statements")]
+    assert sources.count('<li><a href="/graph/') == 5
+    for fmt in ("vufind-text", "pubmed-xml", "marcxml", "oai-pmh", "ris"):
+        assert f"({fmt}, read " in sources
+    assert "<th>schema:isPartOf</th>" in sources and "(ris)" in sources
