@@ -519,6 +519,22 @@ def remove(
 
 
 @app.command()
+def consolidate(store: StoreOption = None, base_uri: BaseOption = None) -> None:
+    """Rebuild the published view (the default graph: one consolidated description per
+    resource, and its provenance) from the source records: for a store published before
+    the view existed (`ingest` and `remove` do it by themselves), or to check it."""
+    settings = _settings(store=store, base_uri=base_uri)
+    with (
+        _open_store(settings) as opened,
+        harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
+    ):
+        view = PublishedView(opened, settings.base_uri)
+        changes = view.rebuild()
+        recorder.published(changes, view)
+    out.print(f"published view rebuilt: {len(changes.written)} resources")
+
+
+@app.command()
 def export(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the dumps (created if missing)")],
     store: StoreOption = None,

@@ -261,3 +261,13 @@ def test_the_page_shows_the_sources_and_what_they_disagree_on(five_sources: Path
     for fmt in ("vufind-text", "pubmed-xml", "marcxml", "oai-pmh", "ris"):
         assert f"({fmt}, read " in sources
     assert "<th>schema:isPartOf</th>" in sources and "(ris)" in sources
+
+
+def test_consolidate_rebuilds_the_same_view(five_sources: Path, tmp_path: Path) -> None:
+    store = tmp_path / "copy"
+    shutil.copytree(five_sources, store)
+    before = published(store)
+    result = run_cli("consolidate", "--store", str(store), "--base-uri", BASE)
+    assert result.returncode == 0, result.stderr
+    assert "published view rebuilt:" in result.stdout
+    assert published(store) == before
