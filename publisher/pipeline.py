@@ -131,12 +131,15 @@ class Checker:
     the benchmark measures against; results are the same either way.
     """
 
-    def __init__(self, base_uri: str, *, fast: bool = True, facts: bool = False) -> None:
+    def __init__(
+        self, base_uri: str, *, fast: bool = True, facts: bool = False, views: bool = False
+    ) -> None:
         self.base_uri = base_uri
         self.mapper = RecordMapper(base_uri)
         self.validator = ShaclValidator(base_uri, fast=fast)
         self.published_flag = Layout(base_uri).published_flag
         self.facts = facts  # work out the side database's facts of accepted records
+        self.views = views  # and each resource's description from the record alone
 
     def check(self, record: AnyRecord, key: str | None) -> Checked:
         return self.check_batch([(record, key)])[0]
@@ -206,7 +209,8 @@ class Checker:
             stored = [*mapped.triples, *self.mapper.provenance(mapped)]
             outcome.accepted = True
             checked = Checked(outcome, mapped.graph.value, triples=_nt(stored))
-            checked.alone = self._alone(mapped, stored)
+            if self.views:
+                checked.alone = self._alone(mapped, stored)
             if self.facts:
                 checked.facts, checked.document = facts_of(
                     stored, mapped.graph.value, mapped.article.value, self.base_uri
@@ -227,17 +231,17 @@ _worker: Checker | None = None
 _dropped: EventType | None = None  # set by the parent on Ctrl-C: queued batches are skipped
 # The parent's own Checker, for workers it forks: they start in milliseconds instead of
 # compiling the shapes again (a second or more), so that stopping during start-up is quick.
-_forked: tuple[tuple[str, bool, bool], Checker] | None = None
+_forked: tuple[tuple[str, bool, bool, bool], Checker] | None = None
 
 
-def _start_worker(base_uri: str, fast: bool, facts: bool, dropped: EventType) -> None:
+def _start_worker(base_uri: str, fast: bool, facts: bool, views: bool, dropped: EventType) -> None:
     global _worker, _dropped
     ignore_sigint()  # first: Ctrl-C at a terminal reaches workers too; the parent decides
     _dropped = dropped
-    if _forked is not None and _forked[0] == (base_uri, fast, facts):
+    if _forked is not None and _forked[0] == (base_uri, fast, facts, views):
         _worker = _forked[1]
     else:  # started afresh (spawn, forkserver)
-        _worker = Checker(base_uri, fast=fast, facts=facts)
+        _worker = Checker(base_uri, fast=fast, facts=facts, views=views)
 
 
 def _check_batch(batch: list[tuple[AnyRecord, str | None]]) -> list[Checked]:
@@ -285,7 +289,9 @@ class Pipeline:
         # Change log, resource index and search index (publisher.harvest), when given.
         self.recorder = recorder
         self.fast = fast
-        self.checker = Checker(base_uri, fast=fast, facts=recorder is not None)
+        self.checker = Checker(
+            base_uri, fast=fast, facts=recorder is not None, views=store is not None
+        )
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
         # The consolidated descriptions of what each batch touches (publisher.store.published);
@@ -413,7 +419,7 @@ class Pipeline:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             global _forked
-            key = (self.base_uri, self.fast, self.checker.facts)
+            key = (self.base_uri, self.fast, self.checker.facts, self.checker.views)
             _forked = (key, self.checker)
             context = multiprocessing.get_context()
             self._dropped = context.Event()

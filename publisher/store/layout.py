@@ -21,6 +21,11 @@ class Layout:
         return f"{self.base}graph/"
 
     @property
+    def published(self) -> NamedNode:
+        """The view's graph on a store whose default graph is the union (Virtuoso)."""
+        return NamedNode(f"{self.base}graph/published")
+
+    @property
     def provenance(self) -> NamedNode:
         return NamedNode(f"{self.base}graph/provenance")
 
@@ -46,6 +51,4 @@ class Layout:
 
     def is_view_graph(self, graph: NamedNode) -> bool:
         """The graphs the published view keeps (not source records)."""
-        return (
-            graph in (self.provenance, self.pending) or graph.value == f"{self.base}graph/published"
-        )
+        return graph in (self.published, self.provenance, self.pending)

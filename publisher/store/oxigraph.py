@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from pyoxigraph import (
@@ -131,13 +132,16 @@ class OxigraphStore(Store):
                     seen[quad.triple] = None
                     if isinstance(quad.graph_name, NamedNode):
                         graphs.add(quad.graph_name)
-        stamps = [
+        return Description(list(seen), frozenset(graphs), self._generated(graphs))
+
+    def _generated(self, graphs: Iterable[NamedNode]) -> datetime | None:
+        """The latest `prov:generatedAtTime` the graphs state about themselves."""
+        return latest_time(
             quad.object
             for graph in graphs
             for quad in self._store.quads_for_pattern(graph, GENERATED_AT, None, graph)
             if isinstance(quad.object, Literal)
-        ]
-        return Description(list(seen), frozenset(graphs), latest_time(stamps))
+        )
 
     def query(
         self,
@@ -188,13 +192,7 @@ class OxigraphStore(Store):
             for q in self._store.quads_for_pattern(resource, DERIVED_FROM, None, provenance)
             if isinstance(q.object, NamedNode)
         }
-        stamps = [
-            quad.object
-            for graph in graphs
-            for quad in self._store.quads_for_pattern(graph, GENERATED_AT, None, graph)
-            if isinstance(quad.object, Literal)
-        ]
-        return Description(list(found), frozenset(graphs), latest_time(stamps))
+        return Description(list(found), frozenset(graphs), self._generated(graphs))
 
     @writes
     def insert_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:

@@ -82,6 +82,7 @@ from publisher.store.base import (
     StoreUnavailable,
     latest_time,
 )
+from publisher.store.layout import Layout
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,6 @@ _NO_PREDICATE = "urn:publisher:no-predicate"
 # 4x as long as in twelve requests of five), and Oxigraph gains nothing past a few records.
 BATCH_BYTES = 64 * 1024
 _SAFE_LABEL = re.compile(r"[^A-Za-z0-9_]")
-VIEW_GRAPH = "graph/published"  # under the base URI: the view's graph where it needs one
 
 
 class RemoteStoreError(RuntimeError):
@@ -266,7 +266,7 @@ class RemoteStore(Store):
         graph prefix: nothing is published on such a store)."""
         if not self._is_virtuoso() or not self.config.graph_prefix:
             return None
-        return NamedNode(self.config.graph_prefix + VIEW_GRAPH)
+        return Layout(self.config.graph_prefix).published
 
     def _is_virtuoso(self) -> bool:
         """Told by the first answer: Virtuoso's Server header, or its way of answering ASK
