@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -147,26 +147,12 @@ def source_of(graph: NamedNode, triples: Sequence[Triple], format_property: Name
     return Source(graph, formats[0] if formats else "", triples)
 
 
-@dataclass(frozen=True)
-class Disagreement:
-    """Sources that gave a single-valued property different values: the published one
-    and one that lost, each with the source graphs that gave it."""
-
-    resource: NamedNode
-    predicate: NamedNode
-    published: Term | tuple[Term, ...]
-    published_by: tuple[NamedNode, ...]
-    other: Term | tuple[Term, ...]
-    other_by: tuple[NamedNode, ...]
-
-
 @dataclass
 class Consolidated:
     resource: NamedNode
     triples: list[Triple]  # the published description: subjects the resource and its `#` nodes
     provenance: list[Triple]  # statements about where each value came from
     sources: tuple[NamedNode, ...]
-    disagreements: list[Disagreement] = field(default_factory=list)
 
 
 # --- values as they can be compared ------------------------------------------------------
@@ -429,7 +415,6 @@ def consolidate(
             offers[predicate] += [(value, source) for value in values]
     writer = _Writer(resource)
     provenance = _Writer(resource)
-    disagreements: list[Disagreement] = []
     chosen_list: ListValue | None = None
     for predicate in sorted(offers, key=lambda p: p.value):
         if predicate == SCHEMA_AUTHOR:
@@ -449,28 +434,12 @@ def consolidate(
             if len(sources) > 1:
                 _statement(provenance, resource, predicate, obj, claim, is_published,
                            published_flag)  # fmt: skip
-        if single and len(claims) > 1:
-            won = published[0]
-            disagreements += [
-                Disagreement(
-                    resource,
-                    predicate,
-                    _shown(won.value),
-                    tuple(s.graph for s in won.sources),
-                    _shown(claim.value),
-                    tuple(s.graph for s in claim.sources),
-                )
-                for claim in claims
-                if claim is not won
-            ]
     _authors(writer, provenance if len(sources) > 1 else None, resource,
              offers.get(SCHEMA_AUTHOR, []), chosen_list, published_flag)  # fmt: skip
     graphs = tuple(sorted({s.graph for s in sources}, key=lambda g: g.value))
     for graph in graphs:
         provenance.add(resource, PROV_DERIVED, graph)
-    return Consolidated(
-        resource, list(writer.triples), list(provenance.triples), graphs, disagreements
-    )
+    return Consolidated(resource, list(writer.triples), list(provenance.triples), graphs)
 
 
 def _authors(
@@ -528,11 +497,3 @@ def _statement(
     out.add(node, published_flag, TRUE if published else FALSE)
     for source in sorted(claim.sources, key=lambda s: s.graph.value):
         out.add(node, PROV_DERIVED, source.graph)
-
-
-def _shown(value: Value) -> Term | tuple[Term, ...]:
-    if isinstance(value, ListValue):
-        return value.items
-    if isinstance(value, Structure):
-        return tuple(v for _, v in value.pairs if isinstance(v, NamedNode | Literal))
-    return value

@@ -302,9 +302,6 @@ class PublishedView:
         graphs = self.store.graphs_describing(resource)
         return sorted((g for g in graphs if not self.layout.is_view_graph(g)), key=str)
 
-    def _has_other_sources(self, resource: NamedNode, graphs: set[NamedNode]) -> bool:
-        return any(g not in graphs for g in self._source_graphs(resource))
-
     def _has_statements(self, resource: NamedNode) -> bool:
         found = self.store.query(
             f"ASK {{ GRAPH {self.layout.provenance} {{ ?statement {RDF_SUBJECT} {resource} }} }}"
