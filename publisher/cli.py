@@ -242,7 +242,7 @@ def _ingest(settings: Settings, paths: list[Path], format_name: str, stop: Stop)
     ):
         pipeline = Pipeline(
             settings.base_uri, opened, format_name, jobs=settings.jobs, recorder=recorder,
-            stop=stop,
+            stop=stop, precedence=settings.consolidation_precedence(),
         )  # fmt: skip
         stop.check()  # a Ctrl-C swallowed by library code while the shapes were compiled
         interrupted = False
@@ -500,7 +500,7 @@ def remove(
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
         known = {g.value for g in opened.graph_names()}
-        view = PublishedView(opened, settings.base_uri)
+        view = PublishedView(opened, settings.base_uri, settings.consolidation_precedence())
         recorder.published(view.ensure(), view)
         for iri in graphs:
             if iri not in known:
@@ -528,7 +528,7 @@ def consolidate(store: StoreOption = None, base_uri: BaseOption = None) -> None:
         _open_store(settings) as opened,
         harvesting(opened, settings.store, settings.base_uri, settings.index) as recorder,
     ):
-        view = PublishedView(opened, settings.base_uri)
+        view = PublishedView(opened, settings.base_uri, settings.consolidation_precedence())
         changes = view.rebuild()
         recorder.published(changes, view)
     out.print(f"published view rebuilt: {len(changes.written)} resources")

@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from publisher.mapping.consolidate import Precedence
 from publisher.web.federation import network_entry
 
 DEFAULT_BASE_URI = "http://127.0.0.1:8000/"
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     # SERVICE endpoints a query may call; empty: SERVICE is refused. Comma/space-separated;
     # addresses or networks (127.0.0.1, 10.0.0.0/8) let listed names resolve inside them.
     service_allowlist: Annotated[list[str], NoDecode] = []
+    # Which source wins when sources disagree (docs/dataset.md, "Precedence"): lists of
+    # formats, most trusted first; `default` for every property, or a property's name
+    # (`headline`, `datePublished`, `authorList`, ...) for that one. A change takes
+    # effect for what is ingested next; `publisher consolidate` applies it to everything.
+    precedence: dict[str, list[str]] = {}
     # SPARQL Update and the Graph Store Protocol: off unless enabled, and then only with
     # `Authorization: Bearer <write_token>`.
     enable_updates: bool = False
@@ -144,6 +150,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.replace(",", " ").split()
         return value
+
+    @field_validator("precedence")
+    @classmethod
+    def _known_formats_and_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        Precedence.from_table(value)  # raises ValueError, naming what is wrong
+        return value
+
+    def consolidation_precedence(self) -> Precedence:
+        return Precedence.from_table(self.precedence)
 
     @field_validator("service_allowlist")
     @classmethod

@@ -30,7 +30,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 from publisher.harvest.recorder import Recorder, facts_of
 from publisher.harvest.sidecar import Document, GraphFacts
 from publisher.interrupt import Interrupted, Stop, ignore_sigint
-from publisher.mapping.consolidate import Source, consolidate
+from publisher.mapping.consolidate import Precedence, Source, consolidate
 from publisher.mapping.records import MappedRecord, RecordMapper
 from publisher.merge import IdentityResolver, disagreements
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
@@ -283,6 +283,7 @@ class Pipeline:
         fast: bool = True,
         batch: int = BATCH,
         stop: Stop | None = None,
+        precedence: Precedence | None = None,
     ) -> None:
         self.base_uri = base_uri
         self.stop = stop or Stop()  # never asked unless a SIGINT handler feeds it
@@ -296,7 +297,7 @@ class Pipeline:
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
         # The consolidated descriptions of what each batch touches (publisher.store.published);
         # resources a stopped run left marked are finished first.
-        self.view = PublishedView(store, base_uri) if store is not None else None
+        self.view = PublishedView(store, base_uri, precedence) if store is not None else None
         if self.view is not None:
             self._published(self.view.ensure())
         self.format_name = format_name

@@ -49,7 +49,7 @@ _FORM = re.compile(r"(?<![\w?$:-])(select|ask|construct|describe)(?![\w:-])", re
 
 
 def query_form(query: str) -> str | None:
-    """"select", "ask", "construct" or "describe": the query's first such keyword (a
+    """ "select", "ask", "construct" or "describe": the query's first such keyword (a
     subquery's SELECT always comes after the form); None when there is none."""
     found = _FORM.search(code_only(query))
     return found.group(1).lower() if found else None

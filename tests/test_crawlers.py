@@ -629,7 +629,7 @@ def identifier_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
         ("pmid/22222222", "article/pmid/22222222"),
         ("issn/0028-4793", "periodical/issn/0028-4793"),
         ("issn/15334406", "periodical/issn/0028-4793"),  # the journal's other ISSN
-        (f"orcid/{ORCID_ONE}", "person/doi/10.1234/abc.def/1"),
+        (f"orcid/{ORCID_ONE}", f"person/orcid/{ORCID_ONE}"),
         ("nct/NCT01234567", "trial/nct/NCT01234567"),
         ("nct/nct01234567", "trial/nct/NCT01234567"),
         ("eudract/2010-012345-12", "trial/nct/NCT01234567"),
@@ -646,12 +646,22 @@ def test_identifier_routes_see_other(identifier_server: LiveServer, path: str, t
     assert resource.status_code == 200
 
 
-def test_an_identifier_several_resources_carry_is_300(identifier_server: LiveServer) -> None:
+def test_an_orcid_id_in_two_articles_names_one_person(identifier_server: LiveServer) -> None:
+    """Not `300 Multiple Choices` (one person resource per authorship) any more: the
+    published view joins the authorships (publisher.mapping.identity)."""
     response = httpx.get(f"{identifier_server.url}/orcid/{ORCID_SHARED}")
-    assert response.status_code == 300
-    expected = [BASE + "person/doi/10.1234/abc.def/2", BASE + "person/pmid/22222222/1"]
-    assert response.headers["location"] == expected[0]
-    assert response.text.splitlines()[1:] == expected
+    assert response.status_code == 303, response.text
+    person = BASE + f"person/orcid/{ORCID_SHARED}"
+    assert response.headers["location"] == person
+    works = httpx.get(
+        f"{identifier_server.url}/sparql",
+        params={"query": f"SELECT ?a WHERE {{ ?a <https://schema.org/author> <{person}> }}"},
+        headers={"Accept": "text/csv"},
+    )
+    assert sorted(works.text.split()[1:]) == [
+        BASE + "article/doi/10.1234/abc.def",
+        BASE + "article/pmid/22222222",
+    ]
 
 
 @pytest.mark.parametrize(

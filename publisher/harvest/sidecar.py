@@ -420,9 +420,14 @@ class Sidecar:
         describe its journal."""
         with self.atomic():
             for iri, classes, label in entries:
+                listed = set(classes) & set(LISTED_CLASSES)
                 row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
+                if row is None and listed:
+                    # Named by the view only (a person by ORCID iD): no record names it.
+                    kind = min((KIND_BY_CLASS[c] for c in listed), key=lambda k: KIND_RANK[k])
+                    row = (self._upsert_resource(iri, kind, now()),)
                 if row is not None:
-                    self._list(int(row[0]), set(classes) & set(LISTED_CLASSES), label)
+                    self._list(int(row[0]), listed, label)
             for iri in gone:
                 row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
                 if row is not None:

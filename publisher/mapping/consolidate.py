@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -72,6 +72,58 @@ FORMAT_RANK: dict[str, int] = {
     "vufind-text": 3,
 }
 UNKNOWN_RANK = 4
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """Which source's value wins when sources disagree: by format, per property where
+    the configuration says so (`[precedence]` in the TOML file, see docs/dataset.md),
+    else by `FORMAT_RANK`; ties go to the value more sources give, then to the least
+    source graph IRI. Never the order of ingest."""
+
+    default: Mapping[str, int] = field(default_factory=lambda: dict(FORMAT_RANK))
+    by_property: Mapping[NamedNode, Mapping[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Sequence[str]]) -> Precedence:
+        """From the configuration's lists of formats, most trusted first: `default`
+        replaces the default order; any other key names a property (`headline`,
+        `datePublished`, `authorList`, ...) and orders the formats for it alone (formats
+        it does not list come after, in the default order). Raises ValueError on an
+        unknown format or property."""
+        default = dict(FORMAT_RANK)
+        by_property: dict[NamedNode, dict[str, int]] = {}
+        for key, formats in table.items():
+            unknown = [f for f in formats if f not in FORMAT_RANK]
+            if unknown:
+                known = ", ".join(sorted(FORMAT_RANK))
+                raise ValueError(f"precedence.{key}: unknown format {unknown[0]!r}; known: {known}")
+            ranks = {fmt: n for n, fmt in enumerate(formats)}
+            if key == "default":
+                default = {fmt: ranks.get(fmt, len(formats)) for fmt in FORMAT_RANK}
+                continue
+            predicate = _property(key)
+            by_property[predicate] = ranks
+        return cls(default, by_property)
+
+    def rank(self, predicate: NamedNode, source: Source) -> tuple[int, int, str]:
+        listed = self.by_property.get(predicate)
+        first = listed.get(source.format, len(listed)) if listed is not None else 0
+        return first, self.default.get(source.format, UNKNOWN_RANK), source.graph.value
+
+
+DEFAULT_PRECEDENCE = Precedence()
+
+
+def _property(name: str) -> NamedNode:
+    if name == "authorList":
+        return BIBO_AUTHOR_LIST
+    predicate = schema(name)
+    if predicate not in SINGLE_VALUED:
+        names = ", ".join(sorted(_local(p) for p in SINGLE_VALUED))
+        raise ValueError(f"precedence.{name}: not a single-valued property (one of: {names})")
+    return predicate
+
 
 # One value each (every path the shapes give sh:maxCount 1, and the author list).
 SINGLE_VALUED = frozenset(
@@ -316,15 +368,22 @@ class Claim:
     value: Value
     sources: list[Source]
 
-    @property
-    def best_rank(self) -> tuple[int, str]:
-        return min(source.rank for source in self.sources)
+    def best_rank(self, predicate: NamedNode, precedence: Precedence) -> tuple[int, int, str]:
+        return min(precedence.rank(predicate, source) for source in self.sources)
 
 
-def _group(predicate: NamedNode, offers: list[tuple[Value, Source]], single: bool) -> list[Claim]:
+def _group(
+    predicate: NamedNode,
+    offers: list[tuple[Value, Source]],
+    single: bool,
+    precedence: Precedence,
+) -> list[Claim]:
     claims: list[Claim] = []
     keyed: dict[object, Claim] = {}
-    for value, source in sorted(offers, key=lambda offer: (offer[1].rank, _sort_text(offer[0]))):
+    ordered = sorted(
+        offers, key=lambda offer: (precedence.rank(predicate, offer[1]), _sort_text(offer[0]))
+    )
+    for value, source in ordered:
         if single:
             match = next((c for c in claims if agree(predicate, c.value, value)), None)
         else:
@@ -342,10 +401,12 @@ def _group(predicate: NamedNode, offers: list[tuple[Value, Source]], single: boo
     return claims
 
 
-def _winner(claims: list[Claim]) -> Claim:
-    return min(
-        claims, key=lambda c: (c.best_rank[0], -len(c.sources), c.best_rank[1], _sort_text(c.value))
-    )
+def _winner(claims: list[Claim], predicate: NamedNode, precedence: Precedence) -> Claim:
+    def order(claim: Claim) -> tuple[int, int, int, str, str]:
+        first, second, graph = claim.best_rank(predicate, precedence)
+        return first, second, -len(claim.sources), graph, _sort_text(claim.value)
+
+    return min(claims, key=order)
 
 
 def _sort_text(value: Value) -> str:
@@ -402,12 +463,13 @@ def consolidate(
     resource: NamedNode,
     sources: Sequence[Source],
     published_flag: NamedNode,
-    single_valued: frozenset[NamedNode] = SINGLE_VALUED,
+    precedence: Precedence | None = None,
 ) -> Consolidated:
     """The resource's published description and its provenance, from its sources.
 
     `published_flag` is the property (in our vocabulary) telling whether a statement's
     value is the one published."""
+    precedence = precedence or DEFAULT_PRECEDENCE
     ordered = sorted(sources, key=lambda s: s.rank)
     offers: dict[NamedNode, list[tuple[Value, Source]]] = defaultdict(list)
     for source in ordered:
@@ -419,9 +481,9 @@ def consolidate(
     for predicate in sorted(offers, key=lambda p: p.value):
         if predicate == SCHEMA_AUTHOR:
             continue  # follows the chosen author list, below
-        single = predicate in single_valued
-        claims = _group(predicate, offers[predicate], single)
-        published = [_winner(claims)] if single else claims
+        single = predicate in SINGLE_VALUED
+        claims = _group(predicate, offers[predicate], single, precedence)
+        published = [_winner(claims, predicate, precedence)] if single else claims
         for claim in claims:
             is_published = any(claim is p for p in published)
             if is_published:
@@ -435,7 +497,8 @@ def consolidate(
                 _statement(provenance, resource, predicate, obj, claim, is_published,
                            published_flag)  # fmt: skip
     _authors(writer, provenance if len(sources) > 1 else None, resource,
-             offers.get(SCHEMA_AUTHOR, []), chosen_list, published_flag)  # fmt: skip
+             offers.get(SCHEMA_AUTHOR, []), chosen_list, published_flag,
+             precedence)  # fmt: skip
     graphs = tuple(sorted({s.graph for s in sources}, key=lambda g: g.value))
     for graph in graphs:
         provenance.add(resource, PROV_DERIVED, graph)
@@ -449,10 +512,11 @@ def _authors(
     offers: list[tuple[Value, Source]],
     chosen_list: ListValue | None,
     published_flag: NamedNode,
+    precedence: Precedence,
 ) -> None:
     """`schema:author` is the members of the published author list (a source without a
     list contributes its authors only when no source has one)."""
-    claims = _group(SCHEMA_AUTHOR, offers, single=False)
+    claims = _group(SCHEMA_AUTHOR, offers, False, precedence)
     members = set(chosen_list.items) if chosen_list is not None else None
     for claim in claims:
         published = members is None or claim.value in members

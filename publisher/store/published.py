@@ -31,14 +31,17 @@ from publisher.mapping.consolidate import (
     SCHEMA_IDENTIFIER,
     SCHEMA_VALUE,
     Consolidated,
+    Precedence,
     Source,
     claim_node,
     claims_of,
     consolidate,
     source_of,
 )
+from publisher.mapping.identity import Renaming, alias_triples
 from publisher.mapping.vocab import RDF_TYPE, SCHEMA_NAME
 from publisher.store.base import Store, in_graph
+from publisher.store.identities import Identities, Plan
 from publisher.store.layout import Layout
 
 PENDING_MARK = Literal("pending")
@@ -105,9 +108,11 @@ class PublishedView:
     the resource again, so the cost of a record does not grow with how many records
     share its journal, except when it disagrees with them or a record is removed."""
 
-    def __init__(self, store: Store, base_uri: str) -> None:
+    def __init__(self, store: Store, base_uri: str, precedence: Precedence | None = None) -> None:
         self.store = store
         self.layout = Layout(base_uri)
+        self.precedence = precedence or Precedence()
+        self.identities = Identities(store, base_uri)
 
     # --- before the write -------------------------------------------------------------
 
@@ -145,38 +150,67 @@ class PublishedView:
     # --- after the write --------------------------------------------------------------
 
     def apply(self, batch: Batch) -> ViewChanges:
-        """Bring the view up to date with the written batch, in one transaction."""
-        deletes: Quads = []
-        inserts: Quads = []
-        changes = ViewChanges()
-        in_hand = {c.graph: c.new for c in batch.changes}
-        by_resource: dict[NamedNode, list[Change]] = {}
-        for change in batch.changes:
-            for touched in change.touches():
-                by_resource.setdefault(touched, []).append(change)
-        for resource in sorted(batch.touched, key=lambda r: r.value):
-            relevant = by_resource.get(resource, [])
-            if all(_same_claims(resource, c) for c in relevant):
-                changes.kept.append(resource)  # re-ingested as it was: nothing to change
-                continue
-            if all(c.old is None for c in relevant) and self._added(
-                resource, relevant, inserts, changes
-            ):
-                continue
-            self._recompute(resource, in_hand, deletes, inserts, changes)
-        self._write(deletes, inserts, batch.touched)
-        return changes
+        """Bring the view up to date with the written batch."""
+        plan = self.identities.plan(batch.touched)
+        return self._bring_up_to_date(plan, batch.changes, batch.touched)
 
     def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
         """Recompute the resources from all their sources, reading every one."""
+        todo = set(resources)
+        plan = self.identities.plan(todo)
+        plan.forced |= set(plan.units)
+        return self._bring_up_to_date(plan, [], todo)
+
+    def _bring_up_to_date(
+        self, plan: Plan, changes: list[Change], marked: set[NamedNode]
+    ) -> ViewChanges:
         deletes: Quads = []
         inserts: Quads = []
-        changes = ViewChanges()
-        todo = set(resources)
-        for resource in sorted(todo, key=lambda r: r.value):
-            self._recompute(resource, {}, deletes, inserts, changes)
-        self._write(deletes, inserts, todo)
-        return changes
+        done = ViewChanges()
+        in_hand = {c.graph: c.new for c in changes}
+        by_member: dict[NamedNode, list[Change]] = {}
+        for change in changes:
+            for touched in change.touches():
+                by_member.setdefault(touched, []).append(change)
+        renaming = self._batch_renaming(plan, changes)
+        for canonical in sorted(plan.units, key=lambda r: r.value):
+            members = plan.units[canonical]
+            relevant = list({id(c): c for m in members for c in by_member.get(m, [])}.values())
+            if self._unchanged_identity(plan, canonical) and canonical not in plan.forced:
+                if relevant and all(
+                    _same_claims(m, c) for m in members for c in by_member.get(m, [])
+                ):
+                    done.kept.append(canonical)  # re-ingested as it was: nothing to change
+                    continue
+                if all(c.old is None for c in relevant) and self._added(
+                    canonical, plan, relevant, renaming, inserts, done
+                ):
+                    continue
+            self._recompute(canonical, plan, in_hand, renaming, deletes, inserts, done)
+        self._write(deletes, inserts, marked)
+        return done
+
+    def _unchanged_identity(self, plan: Plan, canonical: NamedNode) -> bool:
+        """Whether the component is as the view had it, or new to it: its members were
+        called by this canonical IRI or not yet known, and it lost none."""
+        members = plan.units[canonical]
+        if plan.old_members.get(canonical, set()) - members:
+            return False
+        return all(plan.before.get(m) in (None, canonical) for m in members)
+
+    def _batch_renaming(self, plan: Plan, changes: list[Change]) -> Renaming:
+        """The names the view gives the IRIs the written records refer to: the plan's,
+        else what the view said before."""
+        referred = {
+            t.object
+            for c in changes
+            if c.new is not None
+            for t in c.new.triples
+            if isinstance(t.object, NamedNode) and t.object not in plan.canonical
+        }
+        names = dict(self.identities.view_renaming(referred))
+        names.update(plan.canonical)
+        return Renaming(names)
 
     def recover(self) -> ViewChanges:
         """Finish what a stopped run left marked."""
@@ -219,50 +253,75 @@ class PublishedView:
     # --- the ways a resource is brought up to date ------------------------------------
 
     def _added(
-        self, resource: NamedNode, changes: list[Change], inserts: Quads, done: ViewChanges
+        self,
+        canonical: NamedNode,
+        plan: Plan,
+        changes: list[Change],
+        renaming: Renaming,
+        inserts: Quads,
+        done: ViewChanges,
     ) -> bool:
         """New records about a resource, added without reading its other sources when
         that can be done (False otherwise). A resource not in the view yet is made from
         them (a consistent view holds every resource some source describes); a resource
         with several sources (its provenance has statements) whose description already
         holds everything a new record says gets that record added to its provenance."""
-        current = set(self.store.owned_triples(self.store.view_graph, resource))
-        alone = {c.graph: self._alone(resource, c) for c in changes}
+        view = self.store.view_graph
+        members = plan.units[canonical]
+        current = set(self.store.owned_triples(view, canonical))
+        new_aliases = [m for m in members if plan.before.get(m) is None]
+        aliases = [(view, t) for t in alias_triples(canonical, new_aliases)]
         if not current:
             if len(changes) == 1:
-                (graph, triples), view = next(iter(alone.items())), self.store.view_graph
-                inserts += [(view, t) for t in triples]
-                inserts.append((self.layout.provenance, Triple(resource, PROV_DERIVED, graph)))
-                done.written.append(Consolidated(resource, list(triples), [], (graph,)))
+                graph = changes[0].graph
+                triples = self._alone(canonical, members, changes[0], renaming)
+                inserts += [(view, t) for t in triples] + aliases
+                inserts.append((self.layout.provenance, Triple(canonical, PROV_DERIVED, graph)))
+                done.written.append(Consolidated(canonical, list(triples), [], (graph,)))
                 return True
-            sources = [c.new for c in changes if c.new is not None]
-            result = consolidate(resource, sources, self.layout.published_flag)
-            inserts += [(self.store.view_graph, t) for t in result.triples]
+            sources = [self._renamed(c.new, renaming) for c in changes if c.new is not None]
+            result = consolidate(canonical, sources, self.layout.published_flag, self.precedence)
+            inserts += [(view, t) for t in result.triples] + aliases
             inserts += [(self.layout.provenance, t) for t in result.provenance]
             done.written.append(result)
             return True
-        if not self._has_statements(resource):
+        if not self._has_statements(canonical):
             return False  # one source so far: the statements are to be written now
         added: Quads = []
         provenance = self.layout.provenance
-        for graph, triples in alone.items():
+        for change in changes:
+            triples = self._alone(canonical, members, change, renaming)
             if not set(triples) <= current:
                 return False  # it says something new, or says it otherwise
-            added.append((provenance, Triple(resource, PROV_DERIVED, graph)))
-            claims = [claim_node(resource, t.predicate, t.object)
-                      for t in triples if t.subject == resource]  # fmt: skip
-            added += [(provenance, Triple(c, PROV_DERIVED, graph)) for c in claims]
-        inserts += added
-        done.kept.append(resource)
+            added.append((provenance, Triple(canonical, PROV_DERIVED, change.graph)))
+            claims = [claim_node(canonical, t.predicate, t.object)
+                      for t in triples if t.subject == canonical]  # fmt: skip
+            added += [(provenance, Triple(c, PROV_DERIVED, change.graph)) for c in claims]
+        inserts += added + aliases
+        done.kept.append(canonical)
         return True
 
-    def _alone(self, resource: NamedNode, change: Change) -> Sequence[Triple]:
+    def _alone(
+        self,
+        canonical: NamedNode,
+        members: frozenset[NamedNode],
+        change: Change,
+        renaming: Renaming,
+    ) -> Sequence[Triple]:
         """The resource's description from this record alone: worked out by the worker
-        process that mapped it, or here."""
-        if change.alone is not None and resource in change.alone:
-            return change.alone[resource]
+        process that mapped it when no name in it changes, or here."""
         assert change.new is not None
-        return consolidate(resource, [change.new], self.layout.published_flag).triples
+        if members == {canonical} and change.alone is not None and canonical in change.alone:
+            alone = change.alone[canonical]
+            if not renaming.touches(alone):
+                return alone
+        source = self._renamed(change.new, renaming)
+        return consolidate(canonical, [source], self.layout.published_flag, self.precedence).triples
+
+    def _renamed(self, source: Source, renaming: Renaming) -> Source:
+        if not renaming.touches(source.triples):
+            return source
+        return Source(source.graph, source.format, renaming.triples(source.triples))
 
     def described(self, resource: NamedNode) -> Consolidated:
         """The resource's published description as it stands (its provenance not read)."""
@@ -271,35 +330,62 @@ class PublishedView:
 
     def _recompute(
         self,
-        resource: NamedNode,
+        canonical: NamedNode,
+        plan: Plan,
         in_hand: dict[NamedNode, Source | None],
+        renaming: Renaming,
         deletes: Quads,
         inserts: Quads,
         done: ViewChanges,
     ) -> None:
-        """From every source, read back (except those in hand); the old description and
-        provenance deleted, the new written."""
+        """From every source of every member, read back (except those in hand), with
+        the names the view gives; the old descriptions, aliases and provenance of the
+        component deleted, the new written."""
+        members = plan.units[canonical]
+        view = self.store.view_graph
         sources = []
-        for graph in self._source_graphs(resource):
+        for graph in self._source_graphs(members):
             source = in_hand[graph] if graph in in_hand else self._read_source(graph)
             if source is not None and source.format:
                 sources.append(source)
-        view = self.store.view_graph
-        deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
-        provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
-        deletes += [(self.layout.provenance, t) for t in provenance]
+        if sources:
+            renaming = self._full_renaming(sources, plan, renaming)
+        everything = {canonical} | members | plan.old_members.get(canonical, set())
+        for resource in sorted(everything, key=lambda r: r.value):
+            deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
+            provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
+            deletes += [(self.layout.provenance, t) for t in provenance]
+        retired = [m for m in members if m != canonical and plan.before.get(m) == m]
+        done.gone += retired
         if not sources:
-            done.gone.append(resource)
+            done.gone.append(canonical)
             return
-        result = consolidate(resource, sources, self.layout.published_flag)
+        renamed = [self._renamed(s, renaming) for s in sources]
+        result = consolidate(canonical, renamed, self.layout.published_flag, self.precedence)
         inserts += [(view, t) for t in result.triples]
+        inserts += [(view, t) for t in alias_triples(canonical, members)]
         inserts += [(self.layout.provenance, t) for t in result.provenance]
         done.written.append(result)
 
+    def _full_renaming(self, sources: list[Source], plan: Plan, renaming: Renaming) -> Renaming:
+        """The batch's renaming, completed with the view's names for what these sources
+        (read back from the store) refer to."""
+        known = set(renaming.canonical) | set(plan.canonical)
+        referred = {
+            t.object
+            for s in sources
+            for t in s.triples
+            if isinstance(t.object, NamedNode) and t.object not in known
+        }
+        extra = self.identities.view_renaming(referred)
+        if not extra:
+            return renaming
+        return Renaming({**extra, **renaming.canonical})
+
     # --- reading ------------------------------------------------------------------------
 
-    def _source_graphs(self, resource: NamedNode) -> list[NamedNode]:
-        graphs = self.store.graphs_describing(resource)
+    def _source_graphs(self, resources: Iterable[NamedNode]) -> list[NamedNode]:
+        graphs = {g for r in resources for g in self.store.graphs_describing(r)}
         return sorted((g for g in graphs if not self.layout.is_view_graph(g)), key=str)
 
     def _has_statements(self, resource: NamedNode) -> bool:

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from publisher.config import Settings
 from publisher.harvest.sidecar import Sidecar
+from publisher.mapping.identity import alias_target
 from publisher.mapping.vocab import ONTOLOGY_PATH, SCHEMA, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store, StoreUnavailable
@@ -41,6 +42,7 @@ from publisher.web import (
     service_description,
     sparql,
 )
+from publisher.web.caching import uri_reference
 from publisher.web.conneg import negotiate, quoted
 from publisher.web.cors import OpenCORS
 from publisher.web.errors import ClientError
@@ -221,6 +223,14 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
             # A source record (or its validation report) is a named graph, described
             # by its own PROV-O statements inside it, not by the published view.
             description = store.describe_sources(iri)
+        if canonical := alias_target(iri, description.triples):
+            # Joined with another resource (a shared ISSN, ORCID iD, trial number): the
+            # view describes it under one IRI and says this one is the same.
+            return PlainTextResponse(
+                f"See Other: {canonical.value}\n",
+                status_code=303,
+                headers={"Location": uri_reference(canonical.value)},
+            )
         if not description.triples:
             if harvested.gone(iri.value):
                 raise ClientError(410, f"{iri.value} was published and has been withdrawn")

@@ -4,7 +4,11 @@
 Each answers `303 See Other` with `Location:` our resource for that identifier, `404`
 with a message when we publish none, `400` when the text is not such an identifier,
 and `300 Multiple Choices` (Location: the first, the body: all of them) when several
-resources carry it (an ORCID iD names one person resource per authorship).
+resources carry it. An ORCID iD names one person (`{base}person/orcid/{iD}`, however
+many articles they wrote), an ISSN one periodical, a trial number one trial: the
+published view joins the resources that share them (`publisher.mapping.identity`), and
+the IRI minted from an identifier that the view calls otherwise leads to the canonical
+one.
 
 The IRI we would mint for the identifier is tried first (one index lookup); then the
 published identifiers: `schema:identifier [ schema:propertyID "DOI"; schema:value ... ]`
@@ -30,6 +34,7 @@ from publisher.identifiers import (
     clean_orcid,
     is_valid_doi,
 )
+from publisher.mapping.identity import OWL_SAME_AS
 from publisher.mapping.iris import IriMinter, article_key, pmid_key
 from publisher.mapping.vocab import SCHEMA
 from publisher.model import Periodical, Record, SourceRef, TrialId
@@ -139,7 +144,7 @@ def resolve(store: Store, lookup: Lookup) -> list[str]:
             continue
         found = store.query(f"ASK {{ {node} ?p ?o }}")
         if isinstance(found, QueryBoolean) and bool(found):
-            return [iri]
+            return [_canonical(store, node)]
     for pattern in lookup.patterns:
         result = store.query(
             f"PREFIX schema: <{SCHEMA}>\nSELECT DISTINCT ?item WHERE {{ {pattern} "
@@ -150,6 +155,14 @@ def resolve(store: Store, lookup: Lookup) -> list[str]:
         if items:
             return items
     return []
+
+
+def _canonical(store: Store, node: NamedNode) -> str:
+    """The IRI the view describes the resource under (itself unless it is an alias)."""
+    rows = store.query(f"SELECT ?c WHERE {{ {node} {OWL_SAME_AS} ?c }}")
+    assert isinstance(rows, QuerySolutions)
+    targets = [row["c"].value for row in rows if isinstance(row["c"], NamedNode)]
+    return targets[0] if len(targets) == 1 else node.value
 
 
 def add_routes(app: FastAPI, base: str, store: Store) -> None:

@@ -1,0 +1,289 @@
+"""One resource per thing across records: a journal whose records share any ISSN, a
+person with an ORCID iD in every article they wrote, a trial and the secondary numbers
+its registry record lists. The view describes each under one canonical IRI, says
+`<alias> owl:sameAs <canonical>` of the others, and pages and resolvers lead there.
+
+Records:
+* ISSNs: PubMed's record 22663011 (../shared/samples, from NCBI: NEJM, print ISSN
+  0028-4793 and electronic 1533-4406) and the repository's RIS second source of the same
+  article (tests/data/harvest) with one line added here, `SN - 1533-4406`: an export that
+  gives only the electronic ISSN, as e-journal exports do. The RIS record alone mints
+  `periodical/issn/1533-4406`; with PubMed's both ISSNs the two are one journal.
+* ORCID: the repository's CSL-JSON and Web of Science test files (tests/data/csl,
+  tests/data/wos) both give the first author of a different article the ORCID iD
+  0000-0002-1825-0097 (ORCID's documentation example).
+* Trials: a registry record assembled here in the shape of ClinicalTrials.gov API v2
+  (from tests/data/ctgov/nct01245062_synthetic.json, itself synthetic) listing EudraCT
+  number 2018-004614-18 as a secondary id of NCT03926130 (that pairing as a public
+  project's test data lists it), and a RIS record whose notes cite the EudraCT number.
+  Not reader tests: they exercise the identity rules.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import BASE, REPO, run_cli, shared_path, start_server, stop_server
+from pyoxigraph import NamedNode, QuerySolutions
+
+from publisher.mapping.identity import OWL_SAME_AS
+from publisher.store.oxigraph import OxigraphStore
+from publisher.store.published import PublishedView
+from publisher.validation.shacl import ShaclValidator
+
+NEJM_PRINT = NamedNode(f"{BASE}periodical/issn/0028-4793")
+NEJM_ELECTRONIC = NamedNode(f"{BASE}periodical/issn/1533-4406")
+ORCID = "0000-0002-1825-0097"
+ORCID_PERSON = NamedNode(f"{BASE}person/orcid/{ORCID}")
+NCT = NamedNode(f"{BASE}trial/nct/NCT03926130")
+EUDRACT = NamedNode(f"{BASE}trial/eudract/2018-004614-18")
+
+
+def ingest(store: Path, *paths: Path) -> None:
+    for path in paths:
+        result = run_cli("ingest", "--store", str(store), "--base-uri", BASE, str(path))
+        assert result.returncode in (0, 1), result.stderr  # 1: some test records rejected
+        assert "Traceback" not in result.stderr
+
+
+def remove(store: Path, graph: str) -> None:
+    result = run_cli("remove", "--store", str(store), "--base-uri", BASE, graph)
+    assert result.returncode == 0, result.stderr
+
+
+def rows(store: Path, query: str) -> list[tuple[str, ...]]:
+    opened = OxigraphStore(store, read_only=True)
+    try:
+        result = opened.query(query)
+        assert isinstance(result, QuerySolutions)
+        names = [v.value for v in result.variables]
+        return sorted(
+            tuple(str(row[n].value) if row[n] is not None else "" for n in names) for row in result
+        )
+    finally:
+        opened.close()
+
+
+def view_triples(store: Path) -> set[str]:
+    opened = OxigraphStore(store, read_only=True)
+    try:
+        return {str(t) for t in opened.graph_triples(None)}
+    finally:
+        opened.close()
+
+
+def aliases(store: Path) -> list[tuple[str, ...]]:
+    return rows(store, f"SELECT ?a ?c WHERE {{ ?a {OWL_SAME_AS} ?c }}")
+
+
+@pytest.fixture
+def electronic_only(tmp_path: Path) -> Path:
+    text = (REPO / "tests" / "data" / "harvest" / "nejm_second_source.ris").read_text()
+    path = tmp_path / "electronic_issn_only.ris"
+    path.write_text(text.replace("PY  - 2012\n", "PY  - 2012\nSN  - 1533-4406\n"))
+    return path
+
+
+def pubmed() -> Path:
+    return shared_path("samples", "pubmed", "pubmed_22663011_efetch.xml")
+
+
+def test_records_sharing_an_issn_describe_one_periodical(
+    electronic_only: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    ingest(store, electronic_only)
+    assert rows(store, "SELECT ?p WHERE { ?p a <https://schema.org/Periodical> }") == [
+        (NEJM_ELECTRONIC.value,)
+    ]
+    ingest(store, pubmed())
+    periodicals = rows(
+        store,
+        "SELECT ?p ?issn WHERE { ?p a <https://schema.org/Periodical> ; "
+        "<https://schema.org/issn> ?issn }",
+    )
+    assert periodicals == [(NEJM_PRINT.value, "0028-4793"), (NEJM_PRINT.value, "1533-4406")]
+    assert (NEJM_ELECTRONIC.value, NEJM_PRINT.value) in aliases(store)
+    # The article (both records) sits in the canonical journal, however deep the chain.
+    containers = rows(
+        store,
+        "SELECT DISTINCT ?top WHERE { <" + BASE + "article/doi/10.1056/nejmoa1203421> "
+        "<https://schema.org/isPartOf>+ ?top . ?top a <https://schema.org/Periodical> }",
+    )
+    assert containers == [(NEJM_PRINT.value,)]
+    # No reference in the view to an IRI the view calls otherwise.
+    dangling = rows(
+        store,
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o . ?o {OWL_SAME_AS} ?c FILTER (?p != {OWL_SAME_AS}) }}",
+    )
+    assert dangling == []
+
+
+def test_the_joined_view_conforms_and_does_not_depend_on_order(
+    electronic_only: Path, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    ingest(first, electronic_only, pubmed())
+    ingest(second, pubmed(), electronic_only)
+    assert view_triples(first) == view_triples(second)
+    opened = OxigraphStore(first, read_only=True)
+    try:
+        triples = opened.graph_triples(None)
+    finally:
+        opened.close()
+    violations = ShaclValidator(BASE, fast=False).validate(triples)
+    assert violations == [], violations[:5]
+
+
+def test_removing_the_record_that_joined_them_splits_them_again(
+    electronic_only: Path, tmp_path: Path
+) -> None:
+    store, alone = tmp_path / "store", tmp_path / "alone"
+    ingest(store, electronic_only, pubmed())
+    remove(store, f"{BASE}graph/pubmed-xml/id/22663011")
+    ingest(alone, electronic_only)
+    assert aliases(store) == []
+    assert view_triples(store) == view_triples(alone)
+
+
+def test_a_person_with_an_orcid_is_one_resource_across_articles(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest(store, REPO / "tests/data/csl/items.json", REPO / "tests/data/wos/several.txt")
+    people = rows(
+        store,
+        f"SELECT ?p WHERE {{ ?p <https://schema.org/sameAs> <https://orcid.org/{ORCID}> }}",
+    )
+    assert people == [(ORCID_PERSON.value,)]
+    articles = rows(
+        store,
+        f"SELECT DISTINCT ?a WHERE {{ ?a <https://schema.org/author> {ORCID_PERSON} }}",
+    )
+    assert len(articles) == 2  # an article of each file
+    in_lists = rows(
+        store,
+        "SELECT DISTINCT ?a WHERE { ?a <http://purl.org/ontology/bibo/authorList>/"
+        f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>*/"
+        f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#first> {ORCID_PERSON} }}",
+    )
+    assert in_lists == articles
+    names = rows(store, f"SELECT ?n WHERE {{ {ORCID_PERSON} <https://schema.org/name> ?n }}")
+    assert len(names) == 1
+
+
+def trial_records(tmp_path: Path) -> list[Path]:
+    registry = json.loads(
+        (REPO / "tests/data/ctgov/nct01245062_synthetic.json").read_text(encoding="utf-8")
+    )
+    ident = registry["protocolSection"]["identificationModule"]
+    ident["nctId"] = "NCT03926130"
+    ident["secondaryIdInfos"] = [
+        {"id": "I6T-MC-AMAM", "type": "OTHER", "domain": "Eli Lilly and Company"},
+        {"id": "2018-004614-18", "type": "EUDRACT_NUMBER"},
+    ]
+    registry.pop("derivedSection", None)
+    record = tmp_path / "nct03926130.json"
+    record.write_text(json.dumps(registry), encoding="utf-8")
+    article = tmp_path / "cites_eudract.ris"
+    article.write_text(
+        "TY  - JOUR\nTI  - Mirikizumab in Crohn's disease\nAU  - Example, Author\n"
+        "JO  - Example Journal\nPY  - 2024\nN1  - EudraCT 2018-004614-18\nER  - \n"
+    )
+    return [article, record]
+
+
+def test_a_trial_is_one_resource_whatever_number_names_it(tmp_path: Path) -> None:
+    article, registry = trial_records(tmp_path)
+    store = tmp_path / "store"
+    ingest(store, article)
+    assert rows(store, "SELECT ?t WHERE { ?t a <https://schema.org/MedicalTrial> }") == [
+        (EUDRACT.value,)
+    ]
+    ingest(store, registry)
+    assert rows(store, "SELECT ?t WHERE { ?t a <https://schema.org/MedicalTrial> }") == [
+        (NCT.value,)
+    ]
+    assert (EUDRACT.value, NCT.value) in aliases(store)
+    mentions = rows(store, "SELECT ?t WHERE { ?a <https://schema.org/mentions> ?t }")
+    assert mentions == [(NCT.value,)]
+    other_order = tmp_path / "other"
+    ingest(other_order, registry, article)
+    assert view_triples(other_order) == view_triples(store)
+
+
+def test_pages_and_resolvers_lead_to_the_canonical_resource(
+    electronic_only: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    ingest(store, electronic_only, pubmed())
+    ingest(store, REPO / "tests/data/csl/items.json", REPO / "tests/data/wos/several.txt")
+    process, server = start_server(store)
+    try:
+        for path, target in [
+            ("/issn/1533-4406", NEJM_PRINT),
+            ("/issn/0028-4793", NEJM_PRINT),
+            ("/periodical/issn/1533-4406", NEJM_PRINT),
+            (f"/orcid/{ORCID}", ORCID_PERSON),
+        ]:
+            answer = httpx.get(server.url + path, follow_redirects=False)
+            assert answer.status_code == 303, (path, answer.text)
+            assert answer.headers["location"] == target.value
+        page = httpx.get(
+            server.url + "/" + NEJM_PRINT.value.removeprefix(BASE),
+            headers={"Accept": "text/turtle"},
+        )
+        assert page.status_code == 200
+        assert "1533-4406" in page.text and "0028-4793" in page.text
+    finally:
+        stop_server(process)
+
+
+def test_a_rebuilt_view_equals_the_incremental_one(electronic_only: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest(store, electronic_only, pubmed(), *trial_records(tmp_path))
+    before = view_triples(store)
+    opened = OxigraphStore(store)
+    try:
+        PublishedView(opened, BASE).rebuild()
+    finally:
+        opened.close()
+    assert view_triples(store) == before
+
+
+def headline(store: Path) -> list[tuple[str, ...]]:
+    article = f"<{BASE}article/doi/10.1056/nejmoa1203421>"
+    return rows(store, f"SELECT ?h WHERE {{ {article} <https://schema.org/headline> ?h }}")
+
+
+def test_the_configuration_file_overrides_the_precedence(tmp_path: Path) -> None:
+    """PubMed (registry metadata) outranks a RIS export by default; a `[precedence]` list
+    for one property puts RIS first for that property only."""
+    ris = REPO / "tests" / "data" / "harvest" / "nejm_second_source.ris"
+    default, configured = tmp_path / "default", tmp_path / "configured"
+    ingest(default, ris, pubmed())
+    assert headline(default) == [
+        ("Improved survival with MEK inhibition in BRAF-mutated melanoma.",)
+    ]
+    config = tmp_path / "publisher.toml"
+    config.write_text('[precedence]\nheadline = ["ris", "pubmed-xml"]\n')
+    for path in (ris, pubmed()):
+        result = run_cli(
+            "ingest", "--store", str(configured), "--base-uri", BASE, str(path),
+            env={"PUBLISHER_CONFIG": str(config)},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert headline(configured) == [
+        ("Improved survival with MEK inhibition in BRAF-mutated melanoma",)
+    ]
+
+
+def test_an_unknown_format_in_the_precedence_is_a_configuration_error(tmp_path: Path) -> None:
+    config = tmp_path / "publisher.toml"
+    config.write_text('[precedence]\ndefault = ["endnote"]\n')
+    result = run_cli(
+        "consolidate", "--store", str(tmp_path / "store"), env={"PUBLISHER_CONFIG": str(config)}
+    )
+    assert result.returncode == 2
+    assert "configuration error" in result.stderr and "unknown format 'endnote'" in result.stderr
