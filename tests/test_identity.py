@@ -27,9 +27,11 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import BASE, REPO, run_cli, shared_path, start_server, stop_server
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
+from publisher.mapping.consolidate import Source, _fold, compatible_names, consolidate
 from publisher.mapping.identity import OWL_SAME_AS
+from publisher.mapping.vocab import RDF_TYPE, schema
 from publisher.store.oxigraph import OxigraphStore
 from publisher.store.published import PublishedView
 from publisher.validation.shacl import ShaclValidator
@@ -252,31 +254,36 @@ def test_a_rebuilt_view_equals_the_incremental_one(electronic_only: Path, tmp_pa
     assert view_triples(store) == before
 
 
-def headline(store: Path) -> list[tuple[str, ...]]:
+def abstract(store: Path) -> str:
     article = f"<{BASE}article/doi/10.1056/nejmoa1203421>"
-    return rows(store, f"SELECT ?h WHERE {{ {article} <https://schema.org/headline> ?h }}")
+    found = rows(store, f"SELECT ?a WHERE {{ {article} <https://schema.org/abstract> ?a }}")
+    assert len(found) == 1
+    return found[0][0]
 
 
 def test_the_configuration_file_overrides_the_precedence(tmp_path: Path) -> None:
-    """PubMed (registry metadata) outranks a RIS export by default; a `[precedence]` list
-    for one property puts RIS first for that property only."""
-    ris = REPO / "tests" / "data" / "harvest" / "nejm_second_source.ris"
+    """PubMed (registry metadata) outranks a MARCXML catalogue record by default; a
+    `[precedence]` list for one property puts MARCXML first for that property only. The
+    two abstracts differ: PubMed's has a METHODS and a RESULTS section that the MARC
+    record's 520 (tests/data/marc/articles.xml) leaves out."""
+    marc = REPO / "tests" / "data" / "marc" / "articles.xml"
     default, configured = tmp_path / "default", tmp_path / "configured"
-    ingest(default, ris, pubmed())
-    assert headline(default) == [
-        ("Improved survival with MEK inhibition in BRAF-mutated melanoma.",)
-    ]
+    ingest(default, marc, pubmed())
+    assert "In this phase 3 open-label trial, we randomly assigned 322" in abstract(default)
     config = tmp_path / "publisher.toml"
-    config.write_text('[precedence]\nheadline = ["ris", "pubmed-xml"]\n')
-    for path in (ris, pubmed()):
+    config.write_text('[precedence]\nabstract = ["marcxml", "pubmed-xml"]\n')
+    for path in (pubmed(), marc):
         result = run_cli(
             "ingest", "--store", str(configured), "--base-uri", BASE, str(path),
             env={"PUBLISHER_CONFIG": str(config)},
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-    assert headline(configured) == [
-        ("Improved survival with MEK inhibition in BRAF-mutated melanoma",)
-    ]
+    chosen = abstract(configured)
+    assert chosen.startswith("BACKGROUND: Activating mutations in serine-threonine")
+    assert "randomly assigned 322" not in chosen
+    assert rows(configured, "SELECT ?h WHERE { ?a <https://schema.org/headline> ?h }") == rows(
+        default, "SELECT ?h WHERE { ?a <https://schema.org/headline> ?h }"
+    )
 
 
 def test_an_unknown_format_in_the_precedence_is_a_configuration_error(tmp_path: Path) -> None:
@@ -287,3 +294,46 @@ def test_an_unknown_format_in_the_precedence_is_a_configuration_error(tmp_path: 
     )
     assert result.returncode == 2
     assert "configuration error" in result.stderr and "unknown format 'endnote'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        (("Flaherty", "Keith T"), ("Flaherty", "K T"), True),
+        (("Flaherty", "Keith T"), ("Flaherty", "KT"), True),  # MEDLINE's initials
+        (("Smith", "Anne E."), ("Smith", "Anne Elizabeth"), True),
+        (("Müller-Lüdenscheidt", "Jörg"), ("Muller Ludenscheidt", "J"), True),
+        (("Flaherty", "Keith T"), ("Robert", "Caroline"), False),
+        (("Smith", "Anne"), ("Smith", "Bob"), False),
+    ],
+)
+def test_compatible_names(one: tuple[str, str], other: tuple[str, str], same: bool) -> None:
+    def folded(name: tuple[str, str]) -> tuple[str, list[str]]:
+        return _fold(name[0]).replace(" ", ""), _fold(name[1]).split()
+
+    assert compatible_names(folded(one), folded(other)) is same
+
+
+def test_a_source_naming_someone_else_at_that_place_is_kept_out() -> None:
+    """Two sources put different people at one place of an author list: the more trusted
+    one's person is published, the other is recorded as not published."""
+    person = NamedNode(f"{BASE}person/doi/10.1/x/2")
+
+    def source(fmt: str, family: str, given: str) -> Source:
+        graph = NamedNode(f"{BASE}graph/{fmt}/x")
+        return Source(graph, fmt, [
+            Triple(person, RDF_TYPE, schema("Person")),
+            Triple(person, schema("name"), Literal(f"{given} {family}")),
+            Triple(person, schema("familyName"), Literal(family)),
+            Triple(person, schema("givenName"), Literal(given)),
+        ])  # fmt: skip
+
+    flag = NamedNode("https://example.org/published")
+    pubmed_source = source("pubmed-xml", "Robert", "Caroline")
+    ris_source = source("ris", "Flaherty", "Keith T")
+    result = consolidate(person, [ris_source, pubmed_source], flag)
+    names = {t.object.value for t in result.triples if t.predicate == schema("familyName")}
+    assert names == {"Robert"}
+    assert result.sources == (pubmed_source.graph,)
+    lost = [t for t in result.provenance if t.object == Literal("Flaherty")]
+    assert lost, "the other source's person is in the provenance"

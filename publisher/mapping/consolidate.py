@@ -470,7 +470,9 @@ def consolidate(
     `published_flag` is the property (in our vocabulary) telling whether a statement's
     value is the one published."""
     precedence = precedence or DEFAULT_PRECEDENCE
-    ordered = sorted(sources, key=lambda s: s.rank)
+    ordered, someone_else = _same_person(
+        resource, sorted(sources, key=lambda s: s.rank), precedence
+    )
     offers: dict[NamedNode, list[tuple[Value, Source]]] = defaultdict(list)
     for source in ordered:
         for predicate, values in claims_of(resource, source).items():
@@ -499,10 +501,88 @@ def consolidate(
     _authors(writer, provenance if len(sources) > 1 else None, resource,
              offers.get(SCHEMA_AUTHOR, []), chosen_list, published_flag,
              precedence)  # fmt: skip
-    graphs = tuple(sorted({s.graph for s in sources}, key=lambda g: g.value))
+    for source in someone_else:  # named otherwise at this place in the list: not them
+        for predicate, values in claims_of(resource, source).items():
+            for value in values:
+                obj = _unpublished(provenance, predicate, value, resource.value)
+                _statement(provenance, resource, predicate, obj, Claim(value, [source]),
+                           False, published_flag)  # fmt: skip
+    graphs = tuple(sorted({s.graph for s in ordered}, key=lambda g: g.value))
     for graph in graphs:
         provenance.add(resource, PROV_DERIVED, graph)
     return Consolidated(resource, list(writer.triples), list(provenance.triples), graphs)
+
+
+SCHEMA_PERSON = schema("Person")
+SCHEMA_FAMILY_NAME = schema("familyName")
+SCHEMA_GIVEN_NAME = schema("givenName")
+
+
+def _same_person(
+    resource: NamedNode, sources: list[Source], precedence: Precedence
+) -> tuple[list[Source], list[Source]]:
+    """The sources that describe the same person as the most trusted one, and the others.
+
+    A person of an article is minted by their place in its author list, so two sources
+    whose lists differ (an author left out, another order) can put two people at one
+    place. Names that are compatible (the same family name; given names that agree up to
+    initials, diacritics, hyphens: `Anne E.` ~ `Anne Elizabeth` ~ `A. E.`) are one
+    person; a source naming someone else there is kept out of the description (and
+    recorded in the provenance as not published)."""
+    names = {id(s): _person_name(resource, s) for s in sources}
+    named = [s for s in sources if names[id(s)] is not None]
+    if len(named) < 2:
+        return sources, []
+    anchor = min(named, key=lambda s: precedence.rank(SCHEMA_NAME_PREDICATE, s))
+    anchor_name = names[id(anchor)]
+    assert anchor_name is not None
+    same: list[Source] = []
+    others: list[Source] = []
+    for source in sources:
+        name = names[id(source)]
+        (same if name is None or compatible_names(name, anchor_name) else others).append(source)
+    return same, others
+
+
+SCHEMA_NAME_PREDICATE = schema("name")
+
+
+def _person_name(resource: NamedNode, source: Source) -> tuple[str, list[str]] | None:
+    """(family name, given names) of a person as one source gives them; None when the
+    resource is no person there, or unnamed."""
+    triples = source.by_subject.get(resource, [])
+    if not any(t.predicate == RDF_TYPE and t.object == SCHEMA_PERSON for t in triples):
+        return None
+    said = {t.predicate: t.object.value for t in triples if isinstance(t.object, Literal)}
+    family, given = said.get(SCHEMA_FAMILY_NAME), said.get(SCHEMA_GIVEN_NAME, "")
+    if family is None:
+        full = said.get(SCHEMA_NAME_PREDICATE)
+        if not full:
+            return None
+        if "," in full:
+            family, given = (part.strip() for part in full.split(",", 1))
+        else:
+            *first, family = full.split()
+            given = " ".join(first)
+    return _fold(family).replace(" ", ""), _fold(given).split()
+
+
+def compatible_names(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> bool:
+    """Whether two (family, given names) can be one person: the same family name, and
+    given names that agree as far as both go, an initial agreeing with a full name
+    (MEDLINE's run-together initials too: `AE` ~ `Anne Elizabeth`)."""
+    if a[0] != b[0]:
+        return False
+    if _agree_as_far_as_both_go(a[1], b[1]):
+        return True
+    for x, y in ((a[1], b[1]), (b[1], a[1])):
+        if len(x) == 1 and len(x[0]) <= 3 and len(y) > 1:
+            return _agree_as_far_as_both_go(list(x[0]), y)
+    return False
+
+
+def _agree_as_far_as_both_go(x: list[str], y: list[str]) -> bool:
+    return all(a.startswith(b) or b.startswith(a) for a, b in zip(x, y, strict=False))
 
 
 def _authors(
