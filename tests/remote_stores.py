@@ -100,12 +100,18 @@ def oxigraph_binary() -> str:
 
 
 @contextmanager
-def oxigraph_server(folder: Path, *, union: bool = False) -> Iterator[Endpoints]:
+def oxigraph_server(
+    folder: Path, *, union: bool = False, timeout: int | None = None
+) -> Iterator[Endpoints]:
+    """A server on the store in `folder / "oxigraph"` (made if absent); `timeout`: its own
+    limit for one query, in seconds (`--timeout-s`)."""
     port = free_port()
     args = [oxigraph_binary(), "serve", "--location", str(folder / "oxigraph")]
     args += ["--bind", f"127.0.0.1:{port}"]
     if union:
         args.append("--union-default-graph")
+    if timeout is not None:
+        args += ["--timeout-s", str(timeout)]
     log = folder / "oxigraph.log"
     with log.open("wb") as output:
         process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)
@@ -181,6 +187,9 @@ def virtuoso_server(folder: Path) -> Iterator[Endpoints]:
             user="dba",
             password="dba",
             pid=process.pid,
+            # For isql (the bulk loader, bench/published_view.py): its SQL port and the
+            # folder it may read files from.
+            extra={"sql_port": str(sql_port), "folder": str(db)},
         )
     finally:
         stop(process)

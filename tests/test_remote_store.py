@@ -272,10 +272,22 @@ def test_embedded_store_with_updates_cannot_have_two_workers(example_store: Path
 
 
 def test_a_store_whose_default_graph_is_the_union_is_refused(tmp_path: Path) -> None:
-    """The default graph must be the published view: the same database served again
-    with `--union-default-graph` shows every record's statements there, and is refused
-    (an empty one cannot be told apart; Oxigraph then refuses the view's first write)."""
+    """The default graph must be the published view. An Oxigraph server started with
+    `--union-default-graph` says so in its service description: refused before anything
+    is written, empty too (it used to take the records, then fail on the view's first
+    write with a traceback). And the same database served again that way shows every
+    record's statements in its default graph: refused by that sign too."""
     index = str(tmp_path / "index.sqlite")
+    (tmp_path / "empty").mkdir()
+    with oxigraph_server(tmp_path / "empty", union=True) as empty:
+        ingest = run_cli("ingest", str(EXAMPLES / "minimal_en.txt"), *empty.cli_args(),
+                         "--index", index, "--base-uri", BASE)  # fmt: skip
+        assert ingest.returncode == 2, ingest.stdout + ingest.stderr
+        assert "without `--union-default-graph`" in ingest.stderr
+        assert "Traceback" not in ingest.stderr
+        nothing = httpx.post(empty.query, data={"query": "ASK { GRAPH ?g { ?s ?p ?o } }"},
+                             headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+        assert nothing.json()["boolean"] is False
     with oxigraph_server(tmp_path) as plain:
         ingest = run_cli("ingest", str(EXAMPLES / "minimal_en.txt"), *plain.cli_args(),
                          "--index", index, "--base-uri", BASE)  # fmt: skip
@@ -285,6 +297,14 @@ def test_a_store_whose_default_graph_is_the_union_is_refused(tmp_path: Path) -> 
                          "--base-uri", BASE)  # fmt: skip
         assert served.returncode == 2
         assert "without `--union-default-graph`" in served.stderr
+        store = RemoteStore(RemoteConfig(union.query, union.update, graph_prefix=BASE))
+        try:
+            assert store._describes_union_default_graph()
+            store._describes_union_default_graph = lambda: False  # type: ignore[method-assign]
+            with pytest.raises(RemoteStoreError, match="union-default-graph"):
+                store.check_default_graph()  # the record graphs show through
+        finally:
+            store.close()
 
 
 def test_migrate_embedded_to_oxigraph_and_back(example_store: Path, tmp_path: Path) -> None:
@@ -394,3 +414,47 @@ def test_virtuoso_results_are_mended() -> None:
     )
     assert bool(_results(ask)) is True
     assert bool(_results(ask.replace(b'"value": "1"', b'"value": "0"'))) is False
+
+
+def test_a_query_with_both_kinds_of_graph_is_rewritten_for_virtuoso() -> None:
+    """On Virtuoso a `named-graph-uri` limits `GRAPH ?g` to the graphs given, and without
+    one `GRAPH <iri>` finds nothing: a query with both is sent with each GRAPH <iri>
+    as a variable bound to the IRI inside its group, and that variable left out."""
+    from publisher.store.remote import _graph_iris_as_variables, _graph_names, _results
+
+    query = (
+        "PREFIX g: <http://x/graph/> BASE <http://x/>\n"
+        "SELECT * WHERE { ?s ?p ?o GRAPH g:provenance { ?s <p> ?g } GRAPH ?g { ?s ?p ?o }\n"
+        ' GRAPH <graph/other> { SELECT ?s WHERE { ?s ?q "GRAPH <http://not/this> {" } } }'
+    )
+    found = _graph_names(query)
+    assert found is not None and found.variables
+    assert [iri for _, _, iri in found.named] == [
+        "http://x/graph/provenance",
+        "http://x/graph/other",
+    ]
+    rewritten = _graph_iris_as_variables(found)
+    assert rewritten is not None
+    text, hidden = rewritten
+    assert hidden == {"publisher_graph0", "publisher_graph1"}
+    assert (
+        "GRAPH ?publisher_graph0 { VALUES ?publisher_graph0 { <http://x/graph/provenance> }"
+        "  ?s <p> ?g }" in text
+    )
+    # A subquery is a group of its own: VALUES cannot come before its SELECT.
+    assert (
+        "GRAPH ?publisher_graph1 { VALUES ?publisher_graph1 { <http://x/graph/other> } {"
+        '  SELECT ?s WHERE { ?s ?q "GRAPH <http://not/this> {" }  } }' in text
+    )
+    # The query's own variables are never taken.
+    mine = _graph_names("SELECT ?publisher_graph0 WHERE { GRAPH <http://a> { } GRAPH ?g { } }")
+    assert mine is not None
+    assert _graph_iris_as_variables(mine)[1] == {"_publisher_graph0"}  # type: ignore[index]
+    answer = (
+        b'{ "head": { "vars": ["s", "publisher_graph0"] }, "results": { "bindings": [ {'
+        b' "s": { "type": "uri", "value": "http://x/s" },'
+        b' "publisher_graph0": { "type": "uri", "value": "http://x/graph/provenance" } } ] } }'
+    )
+    solutions = _results(answer, hidden)
+    assert [str(v) for v in solutions.variables] == ["?s"]  # type: ignore[union-attr]
+    assert [row["s"] for row in solutions] == [NamedNode("http://x/s")]  # type: ignore[union-attr]

@@ -13,8 +13,10 @@ server (checked against Oxigraph server and Virtuoso, see `RemoteStore.view_grap
   named graph `{base}graph/published`, given to each query without a dataset of its own
   as `default-graph-uri`. Virtuoso then still reaches every named graph with `GRAPH ?g`,
   but finds nothing in `GRAPH <iri>` unless that IRI is also a `named-graph-uri`: those
-  are given too, except in a query with both kinds of GRAPH (it gets no dataset, so its
-  default graph is Virtuoso's union; our own queries never mix them with the view).
+  are given too. A `named-graph-uri` limits `GRAPH ?g` to the graphs given, so a query
+  with both kinds of GRAPH is sent with `GRAPH <iri> {` written as
+  `GRAPH ?v { VALUES ?v { <iri> }` (the same in SPARQL's algebra), `?v` a variable of our
+  own, left out of the answer.
 
 Writing a record is one SPARQL Update request (`DROP SILENT GRAPH g ; INSERT { GRAPH g
 {...} } WHERE {}`), and a batch of records is one request too: a server runs a request as
@@ -66,6 +68,7 @@ from publisher.mapping.vocab import RDF_FIRST, RDF_REST, RDF_TYPE
 from publisher.sparql_text import (
     _PNAME,
     _PREFIX_DECL,
+    _closing_brace,
     _decoded,
     _keyword,
     _masked,
@@ -98,6 +101,9 @@ _NO_PREDICATE = "urn:publisher:no-predicate"
 # 4x as long as in twelve requests of five), and Oxigraph gains nothing past a few records.
 BATCH_BYTES = 64 * 1024
 _SAFE_LABEL = re.compile(r"[^A-Za-z0-9_]")
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_SD_FEATURE = NamedNode(_SD + "feature")
+_SD_UNION_DEFAULT_GRAPH = NamedNode(_SD + "UnionDefaultGraph")
 
 
 class RemoteStoreError(RuntimeError):
@@ -255,9 +261,10 @@ class RemoteStore(Store):
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
         fields = [("default-graph-uri", g.value) for g in default_graphs or []]
         fields += [("named-graph-uri", g.value) for g in named_graphs or []]
+        hidden: frozenset[str] = frozenset()
         if not fields:
-            fields = self._view_dataset(text)
-        return self._query(text, fields, query_form(sparql))
+            text, fields, hidden = self._view_dataset(text)
+        return self._query(text, fields, query_form(sparql), hidden)
 
     @property
     def view_graph(self) -> NamedNode | None:
@@ -277,21 +284,36 @@ class RemoteStore(Store):
             self._virtuoso = server.startswith("virtuoso") or b"__ASK_RETVAL" in probe.content
         return self._virtuoso
 
-    def _view_dataset(self, text: str) -> list[tuple[str, str]]:
+    def _view_dataset(self, text: str) -> tuple[str, list[tuple[str, str]], frozenset[str]]:
         """The protocol's dataset that makes the view the default graph of a query that
         gives none (FROM, FROM NAMED, default-graph-uri, named-graph-uri): nothing where
         the view is the server's default graph. On Virtuoso the view's graph, and the
         graphs the query names in GRAPH <iri> (Virtuoso finds nothing in a named graph
-        outside the dataset, though `GRAPH ?g` reaches them all)."""
+        outside the dataset, though `GRAPH ?g` reaches them all); a query with GRAPH ?g
+        too is rewritten instead (see the module's docstring). Returns the query to send,
+        the dataset, and the variables of ours to leave out of the answer."""
         view = self.view_graph
         if view is None or has_keyword(text, "from"):
-            return []
-        named = _named_graphs(text)
-        if named is None:
-            return []  # GRAPH <iri> beside GRAPH ?g: only the full dataset reaches both
-        return [("default-graph-uri", view.value), *(("named-graph-uri", g) for g in named)]
+            return text, [], frozenset()
+        found = _graph_names(text)
+        if found is None:
+            return text, [], frozenset()  # a GRAPH name we cannot resolve: sent as it is
+        dataset = [("default-graph-uri", view.value)]
+        if not found.variables:
+            named = dict.fromkeys(iri for _, _, iri in found.named)
+            return text, [*dataset, *(("named-graph-uri", g) for g in named)], frozenset()
+        rewritten = _graph_iris_as_variables(found)
+        if rewritten is None:
+            return text, [], frozenset()
+        return rewritten[0], dataset, rewritten[1]
 
-    def _query(self, text: str, fields: list[tuple[str, str]], form: str | None) -> QueryResult:
+    def _query(
+        self,
+        text: str,
+        fields: list[tuple[str, str]],
+        form: str | None,
+        hidden: frozenset[str] = frozenset(),
+    ) -> QueryResult:
         if form is None:
             raise SyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         fields = [("query", text), *fields]
@@ -307,7 +329,7 @@ class RemoteStore(Store):
             raise httpx.ReadTimeout("the store stopped the query at its time limit")
         if graph:
             return _as_query_triples(_graph_triples(response))
-        return _results(response.content)
+        return _results(response.content, hidden)
 
     def select(self, sparql: str) -> QuerySolutions:
         result = self.query(sparql)
@@ -315,12 +337,15 @@ class RemoteStore(Store):
         return result
 
     def check_default_graph(self) -> None:
-        """Raise RemoteStoreError when the default graph of our queries shows what our
-        record graphs hold: the server's default graph is the union of its graphs
-        (Oxigraph started with `--union-default-graph`), so queries would not see the
-        published view alone. A record graph's statements about itself (its PROV-O
-        provenance) are never in the view."""
+        """Raise RemoteStoreError when the default graph of our queries is the union of
+        the server's graphs (Oxigraph started with `--union-default-graph`), so queries
+        would not see the published view alone: the server's service description says
+        so (`sd:feature sd:UnionDefaultGraph`, also when it holds nothing yet), or the
+        default graph shows what our record graphs hold (a record graph's statements
+        about itself, its PROV-O provenance, are never in the view)."""
         view = self.view_graph
+        if view is None and self._describes_union_default_graph():
+            raise RemoteStoreError(self._union_message())
         others = f"FILTER(?g != {view})" if view is not None else ""
         rows = list(self.select(
             f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ ?g ?p ?o FILTER(!isBlank(?o)) }}"
@@ -330,11 +355,35 @@ class RemoteStore(Store):
             return
         g, p, o = rows[0]["g"], rows[0]["p"], rows[0]["o"]
         if bool(self.query(f"ASK {{ {g} {p} {o} }}")):
-            raise RemoteStoreError(
-                f"the default graph of the {self.config.describe()} is the union of its"
-                " named graphs, not the published view (Oxigraph: start it without"
-                " `--union-default-graph`; Fuseki: without `tdb2:unionDefaultGraph`)"
+            raise RemoteStoreError(self._union_message())
+
+    def _union_message(self) -> str:
+        return (
+            f"the default graph of the {self.config.describe()} is the union of its"
+            " named graphs, not the published view (Oxigraph: start it without"
+            " `--union-default-graph`; Fuseki: without `tdb2:unionDefaultGraph`)"
+        )
+
+    def _describes_union_default_graph(self) -> bool:
+        """The SPARQL 1.1 service description at the query URL (a GET without a query)
+        lists the feature sd:UnionDefaultGraph. False when there is none to read."""
+        try:
+            response = self.client.get(
+                self.config.query_url,
+                headers={"Accept": "text/turtle, application/n-triples;q=0.9"},
+                timeout=min(self._timeout, 10.0),
             )
+            if not response.is_success:
+                return False
+            # Relative IRIs (Oxigraph's `sd:endpoint <>`) against the URL it came from.
+            quads = parse(
+                response.content, format=_rdf_format(response), base_iri=str(response.url)
+            )
+            return any(
+                q.predicate == _SD_FEATURE and q.object == _SD_UNION_DEFAULT_GRAPH for q in quads
+            )
+        except (httpx.HTTPError, SyntaxError, ValueError):
+            return False
 
     def graph_names(self) -> list[NamedNode]:
         """Our named graphs; on Virtuoso the view's graph aside (it is what the other
@@ -619,8 +668,9 @@ def _as_query_triples(triples: list[Triple]) -> QueryTriples:
     return result
 
 
-def _results(body: bytes) -> QuerySolutions | QueryBoolean:
-    """SPARQL JSON results, mended where servers stray from the format."""
+def _results(body: bytes, hidden: frozenset[str] = frozenset()) -> QuerySolutions | QueryBoolean:
+    """SPARQL JSON results, mended where servers stray from the format; without the
+    `hidden` variables (ours, added to the query on the way out)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -633,6 +683,10 @@ def _results(body: bytes) -> QuerySolutions | QueryBoolean:
     if "boolean" not in data and variables == ["__ASK_RETVAL"]:  # Virtuoso's ASK
         value = bindings[0]["__ASK_RETVAL"]["value"] if bindings else "0"
         data = {"head": {}, "boolean": value not in ("0", "false")}
+    if hidden:
+        data.setdefault("head", {})["vars"] = [v for v in variables if v not in hidden]
+        bindings = [{k: v for k, v in row.items() if k not in hidden} for row in bindings]
+        data.setdefault("results", {})["bindings"] = bindings
     for row in bindings:
         for term in row.values():
             _mend_term(term)
@@ -663,10 +717,19 @@ def _string(value: str) -> str:
 _BASE_DECL = re.compile(r"(?<![\w?$:-])base\s*", re.IGNORECASE)
 
 
-def _named_graphs(query: str) -> list[str] | None:
-    """The IRIs the query names after GRAPH (prefixed and relative ones resolved); [] when
-    it has no GRAPH or only GRAPH ?variable; None when it has both kinds, or an IRI that
-    cannot be told for sure (a prefix not declared)."""
+@dataclass(frozen=True)
+class _GraphNames:
+    """What follows GRAPH in a query: each IRI, where it is written in `text` (the query
+    with escapes decoded), and whether some GRAPH takes a variable."""
+
+    text: str
+    named: list[tuple[int, int, str]]  # start, end, the IRI (prefixed and relative resolved)
+    variables: bool
+
+
+def _graph_names(query: str) -> _GraphNames | None:
+    """The IRIs the query names after GRAPH, and whether it has GRAPH ?variable too; None
+    when an IRI cannot be told for sure (a prefix not declared)."""
     text = _decoded(query)
     masked, iris = _masked(text)
     bases: list[tuple[int, str]] = []
@@ -684,25 +747,63 @@ def _named_graphs(query: str) -> list[str] | None:
         for match in _PREFIX_DECL.finditer(masked)
         if match.end() in iris
     ]
-    named: list[str] = []
+    named: list[tuple[int, int, str]] = []
     variables = False
     for match in _keyword("graph").finditer(masked):
         position = _skip_space(masked, match.end())
         if masked.startswith(("?", "$"), position):
             variables = True
         elif position in iris:
-            named.append(absolute(iris[position], position))
+            iri = iris[position]
+            named.append((position, position + len(iri) + 2, absolute(iri, position)))
         elif name := _PNAME.match(masked, position):
             namespaces = {p: ns for at, p, ns in prefixes if at < position}
             namespace = namespaces.get(name.group(1))
             if namespace is None:
                 return None
-            named.append(namespace + re.sub(r"\\(.)", r"\1", name.group(2).rstrip(".")))
+            local = name.group(2).rstrip(".")
+            end = name.start(2) + len(local)
+            named.append((position, end, namespace + re.sub(r"\\(.)", r"\1", local)))
         else:
             return None
-    if variables and named:
-        return None
-    return list(dict.fromkeys(named))
+    return _GraphNames(text, named, variables)
+
+
+_SUBQUERY = re.compile(r"select(?![\w:-])", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([\w\u00b7\u0300-\u036f\u203f-\u2040]+)")
+
+
+def _graph_iris_as_variables(found: _GraphNames) -> tuple[str, frozenset[str]] | None:
+    """The query with each `GRAPH <iri> {` written `GRAPH ?v { VALUES ?v { <iri> }`, the
+    same pattern in SPARQL's algebra, and the new variables (named apart from the
+    query's own); None when a GRAPH <iri> is not followed by a group."""
+    masked, _ = _masked(found.text)
+    taken = {name.lower() for name in _VARIABLE.findall(masked)}
+    stem = "publisher_graph"
+    while any(name.startswith(stem) for name in taken):
+        stem = "_" + stem
+    edits: list[tuple[int, int, str]] = []
+    hidden: list[str] = []
+    for number, (start, end, iri) in enumerate(found.named):
+        opening = _skip_space(masked, end)
+        if not masked.startswith("{", opening):
+            return None
+        variable = f"{stem}{number}"
+        hidden.append(variable)
+        edits.append((start, end, f"?{variable}"))
+        values = f" VALUES ?{variable} {{ <{iri}> }} "
+        if _SUBQUERY.match(masked, _skip_space(masked, opening + 1)):
+            closing = _closing_brace(masked, opening)
+            if closing is None:
+                return None
+            edits.append((opening + 1, opening + 1, values + "{ "))  # a group of its own
+            edits.append((closing, closing, " } "))
+        else:
+            edits.append((opening + 1, opening + 1, values))
+    text = found.text
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text, frozenset(hidden)
 
 
 def _relabelled(triples: Sequence[Triple], prefix: str) -> str:
