@@ -384,6 +384,25 @@ def generate(
     return path
 
 
+def generate_twins(
+    path: Path,
+    records: int,
+    format_name: str,
+    share: float = 0.3,
+    seed: int = 42,
+    broken_rate: float = 0.01,
+) -> tuple[Path, int]:
+    """A second source for `share` of the articles `generate` writes with the same
+    `records`, `seed` and `broken_rate`: the same articles (same DOI, title, authors,
+    journal), chosen by a seeded draw, written in another format. Returns the path and
+    how many were written."""
+    chooser = random.Random(seed + 1)
+    chosen = [a for a in Generator(seed, broken_rate).articles(records) if chooser.random() < share]
+    with path.open("w", encoding="utf-8") as out:
+        WRITERS[format_name](iter(chosen), out)
+    return path, len(chosen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path)

@@ -6,6 +6,11 @@ Generates seeded records (bench/generate.py), then in one invocation, side by si
              small prefix of the records, then the fast pipeline (compiled shapes,
              batched writes) with --jobs 1 and --jobs 2 on all of them; records/s end
              to end (read, map, validate, store, side database), peak memory, store size
+  view cost  what keeping the published view costs, --jobs 2, interleaved rounds:
+             (a) ingest as always, (b) the same records with view maintenance switched
+             off (the baseline: sources, side database, no view, provenance, pending
+             marks or listings), (c) the records plus a second source (another format,
+             same DOI) for 30% of them; ratios a/b and c/a (records/s)
   stages     records/s of each stage alone (read, map, rdflib graph, pyshacl, compiled
              shapes, per-record vs batched store writes)
   serving    our /sparql against `oxigraph serve-read-only` on the same store (the
@@ -48,7 +53,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from generate import generate  # noqa: E402
+from generate import SUFFIX, generate, generate_twins  # noqa: E402
 from sparql_overhead import BASE, Query, free_port, queries  # noqa: E402
 
 from publisher.harvest.recorder import harvesting  # noqa: E402
@@ -79,18 +84,25 @@ class Report:
 
 
 def ingest_once(
-    paths: list[Path], store: Path, jobs: int, fast: bool, batch: int, stop: Stop | None = None
+    paths: list[Path],
+    store: Path,
+    jobs: int,
+    fast: bool,
+    batch: int,
+    stop: Stop | None = None,
+    view: bool = True,
 ) -> dict[str, float]:
     """One ingest as `publisher ingest` does it (store, side database, statistics; Ctrl-C
-    as `stop` says)."""
+    as `stop` says); `view` False: without the published view (the baseline of its cost)."""
     stop = stop or Stop()
     opened = OxigraphStore(store)
     counts = {"accepted": 0, "rejected": 0}
     started = time.perf_counter()
     with harvesting(opened, store, BASE) as recorder:
         pipeline = Pipeline(
-            BASE, opened, jobs=jobs, recorder=recorder, fast=fast, batch=batch, stop=stop
-        )
+            BASE, opened, jobs=jobs, recorder=recorder, fast=fast, batch=batch, stop=stop,
+            view=view,
+        )  # fmt: skip
         with stop.deferred(), pipeline:
             for path in paths:
                 for outcome in pipeline.run_file(path):
@@ -114,11 +126,12 @@ def ingest_once(
 
 
 def run_ingest(
-    paths: list[Path], store: Path, jobs: int, fast: bool, batch: int
+    paths: list[Path], store: Path, jobs: int, fast: bool, batch: int, view: bool = True
 ) -> dict[str, float]:
     """`ingest_once` in a fresh process, so memory and imports are its own."""
     command = [sys.executable, __file__, "_ingest", "--store", str(store), "--jobs", str(jobs)]
-    command += ["--batch", str(batch), *(["--naive"] if not fast else []), *map(str, paths)]
+    command += ["--batch", str(batch), *(["--naive"] if not fast else [])]
+    command += [*(["--no-view"] if not view else []), *map(str, paths)]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
     )
@@ -179,6 +192,41 @@ def bench_ingest(
     if both:
         report.numbers.update(fast1_rps=rates[1], jobs2_over_jobs1=rates[2] / rates[1])
         report.row("ingest", "ratio jobs 2 / jobs 1", "", f"{rates[2] / rates[1]:.2f}x")
+
+
+def bench_view(
+    report: Report, work: Path, big: Path, twins: Path, rounds: int, jobs: int = 2
+) -> None:
+    """What keeping the published view costs: (a) ingest as always, (b) the same records
+    without the view, (c) the records and a second source for 30% of them, each into an
+    empty store, end to end (statistics on the way out included); `rounds` times, the
+    order turned each round (a noisy machine: the median of each round's ratios)."""
+    runs = [
+        ("(b) baseline: view maintenance off", [big], False),
+        ("(a) with the published view", [big], True),
+        ("(c) with the view, 30% of records with a second source", [big, twins], True),
+    ]
+    rates: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    for turn in range(rounds):
+        for name, paths, view in runs[turn % 3 :] + runs[: turn % 3]:
+            store = work / "store-view-cost"
+            shutil.rmtree(store, ignore_errors=True)
+            numbers = run_ingest(paths, store, jobs, True, 64, view=view)
+            count = numbers["accepted"] + numbers["rejected"]
+            rate = count / numbers["seconds_with_statistics"]
+            rates[name].append(rate)
+            report.row(
+                "view cost", name, int(count), f"{rate:,.0f}",
+                f"{numbers['seconds_with_statistics']:.1f}", f"{numbers['cpu_s']:.0f}",
+                disk_mib(store),
+            )  # fmt: skip
+    (b, a, c) = (rates[name] for name, _, _ in runs)
+    view_ratio = statistics.median(x / y for x, y in zip(a, b, strict=True))
+    second_ratio = statistics.median(x / y for x, y in zip(c, a, strict=True))
+    report.numbers.update(view_over_baseline=view_ratio, second_source_over_view=second_ratio)
+    report.row("view cost", f"ratio (a) / (b), median of {rounds}", "", f"{view_ratio:.2f}x")
+    report.row("view cost", f"ratio (c) / (a), median of {rounds}", "", f"{second_ratio:.2f}x")
+    shutil.rmtree(work / "store-view-cost", ignore_errors=True)
 
 
 def bench_stages(report: Report, big: Path, sample: int, naive: int) -> None:
@@ -554,6 +602,12 @@ def main() -> None:
         type=Path,
         help="only the serving part, on this existing store (e.g. an ingest stopped early)",
     )
+    parser.add_argument(
+        "--view-rounds", type=int, default=1, help="rounds of the view-cost comparison"
+    )
+    parser.add_argument(
+        "--view-only", action="store_true", help="only the view-cost comparison (then stop)"
+    )
     parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
     if args.serve_store:
@@ -565,16 +619,30 @@ def main() -> None:
         return None
     work = args.work or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    suffix = {"csl-json": ".json", "ris": ".ris", "pubmed": ".xml"}[args.format]
+    suffix = SUFFIX[args.format]
     big = generate(
         work / f"records{suffix}", args.records, args.format, broken_rate=args.broken_rate
     )
     small = generate(
         work / f"naive{suffix}", args.naive_records, args.format, broken_rate=args.broken_rate
     )
+    other = "ris" if args.format != "ris" else "pubmed"
+    twins, _ = generate_twins(
+        work / f"twins{SUFFIX[other]}", args.records, other, broken_rate=args.broken_rate
+    )
     report = Report()
     print(f"machine: {machine()}\nwork folder: {work}", flush=True)
+    if args.view_only:
+        bench_view(report, work, big, twins, args.view_rounds)
+        print(f"machine at the end: {machine()}")
+        print_tables(report)
+        if args.json:
+            args.json.write_text(json.dumps({"machine": machine(), **report.numbers}, indent=2))
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+        return None
     bench_ingest(report, work, big, small, args.records, args.naive_records, not args.scale)
+    bench_view(report, work, big, twins, args.view_rounds)
     if not args.scale:
         bench_stages(report, big, min(args.records, 5000), min(args.naive_records, 200))
     if not args.no_serve:
@@ -600,6 +668,14 @@ HEADERS = {
         "statistics s",
         "accepted/rejected",
         "peak RSS MiB main / worker",
+        "CPU s (all processes)",
+        "store MiB",
+    ],
+    "view cost": [
+        "run",
+        "records",
+        "records/s",
+        "seconds (with statistics)",
         "CPU s (all processes)",
         "store MiB",
     ],
@@ -650,12 +726,14 @@ def _ingest_main(argv: list[str]) -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--naive", action="store_true")
+    parser.add_argument("--no-view", action="store_true")
     args = parser.parse_args(argv)
     with stop_on_sigint() as stop:
         try:
             numbers = ingest_once(
-                args.paths, args.store, args.jobs, not args.naive, args.batch, stop
-            )
+                args.paths, args.store, args.jobs, not args.naive, args.batch, stop,
+                view=not args.no_view,
+            )  # fmt: skip
         except KeyboardInterrupt:
             print("interrupted: the store holds whole records only", file=sys.stderr)
             sys.exit(130)

@@ -269,7 +269,9 @@ class Pipeline:
     Records go through in batches of `batch` (checked together, stored in one write);
     `fast` False validates every record with pyshacl alone (the benchmark's baseline).
     `stop`, once asked (Ctrl-C), ends `run_file` with `Interrupted` at the next record or
-    batch; leaving the `with` block then drops what is not written yet.
+    batch; leaving the `with` block then drops what is not written yet. `view` False
+    leaves the published view (and the listings that follow it) alone: only the
+    benchmark does that, to measure what keeping the view costs.
     """
 
     def __init__(
@@ -284,20 +286,22 @@ class Pipeline:
         batch: int = BATCH,
         stop: Stop | None = None,
         precedence: Precedence | None = None,
+        view: bool = True,
     ) -> None:
         self.base_uri = base_uri
         self.stop = stop or Stop()  # never asked unless a SIGINT handler feeds it
         # Change log, resource index and search index (publisher.harvest), when given.
         self.recorder = recorder
         self.fast = fast
-        self.checker = Checker(
-            base_uri, fast=fast, facts=recorder is not None, views=store is not None
-        )
+        keeps_view = store is not None and view
+        self.checker = Checker(base_uri, fast=fast, facts=recorder is not None, views=keeps_view)
         self.store = store
         self.resolver = IdentityResolver(store, base_uri) if store is not None else None
         # The consolidated descriptions of what each batch touches (publisher.store.published);
         # resources a stopped run left marked are finished first.
-        self.view = PublishedView(store, base_uri, precedence) if store is not None else None
+        self.view = (
+            PublishedView(store, base_uri, precedence) if store is not None and view else None
+        )
         if self.view is not None:
             self._published(self.view.ensure())
         self.format_name = format_name
@@ -490,14 +494,23 @@ class Pipeline:
 
     def _write(self, writes: list[Write]) -> ViewChanges:
         """One batched write; if it fails, record by record, to say which record failed."""
-        assert self.store is not None and self.view is not None
+        assert self.store is not None
         todo = [(g, t) for checked, g, t in writes if checked.problems_free()]
+        if self.view is None:  # the benchmark's baseline: the source graphs alone
+            try:
+                self.store.replace_graphs(todo)
+            except StoreUnavailable:
+                raise
+            except Exception:
+                self._write_one_by_one(writes)
+            return ViewChanges()
         records = [
             Written(
                 g,
                 t,
                 frozenset(NamedNode(r) for r in checked.alone),
                 {NamedNode(r): NTriples(nt) for r, nt in checked.alone.items()},
+                checked.outcome.source.format,
             )
             for checked, g, t in writes
             if checked.triples is not None and checked.problems_free()
@@ -512,7 +525,8 @@ class Pipeline:
         except Exception:
             log.warning("batched write failed; storing the batch record by record")
             self._write_one_by_one(writes)
-            return self.view.refresh(batch.touched)  # from what was stored, whatever that is
+            # From what was stored, whatever that is.
+            return self.view.refresh(batch.touched, batch)
         return self.view.apply(batch)
 
     def _write_one_by_one(self, writes: list[Write]) -> None:

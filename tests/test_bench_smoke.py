@@ -49,13 +49,18 @@ def test_run_smoke(tmp_path: Path) -> None:
     found = json.loads(numbers.read_text())
     for key in ("naive_rps", "fast1_rps", "fast2_rps", "fast2_over_naive", "jobs2_over_jobs1"):
         assert found[key] > 0
+    # What the published view costs: with it / without it, and with 30% second sources
+    assert found["view_over_baseline"] > 0 and found["second_source_over_view"] > 0
+    assert "| (c) with the view, 30% of records with a second source | 198 |" in result.stdout
     assert "| fast (compiled shapes, batched writes), jobs 2 | 150 |" in result.stdout
     if not serve:
         assert found["sparql_over_oxigraph"] > 0 and found["startup_s"] > 0
         # 32 clients: wrk with one and with two web processes, or Python threads without wrk
-        client = ["wrk_p99_ms_workers_1", "wrk_p99_ms_workers_2"] if shutil.which("wrk") else [
-            "concurrent_p99_ms"
-        ]
+        client = (
+            ["wrk_p99_ms_workers_1", "wrk_p99_ms_workers_2"]
+            if shutil.which("wrk")
+            else ["concurrent_p99_ms"]
+        )
         assert all(found[key] > 0 for key in client)
     else:
         pytest.skip("oxigraph server not installed: serving part not run")

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import BASE, EXAMPLES, REPO, run_cli, shared_path, start_server, stop_server
-from pyoxigraph import Literal, NamedNode, QuerySolutions
+from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat
 
 from publisher.mapping.records import RecordMapper
 from publisher.mapping.vocab import BIBO_AUTHOR_LIST, RDF_FIRST, RDF_REST, schema
@@ -271,3 +271,89 @@ def test_consolidate_rebuilds_the_same_view(five_sources: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "published view rebuilt:" in result.stdout
     assert published(store) == before
+
+
+class _Crash(Exception):
+    """Stands for a kill: the writes before it are in the store, the rest never happen."""
+
+
+class _CrashingWrites:
+    """An embedded store's engine that fails its `crash_at`-th write (each write, like
+    every write of the engine, whole or not at all)."""
+
+    def __init__(self, engine: object, crash_at: int) -> None:
+        self.engine, self.crash_at, self.writes = engine, crash_at, 0
+
+    def __getattr__(self, name: str) -> object:
+        found = getattr(self.engine, name)
+        if name not in ("load", "update", "extend", "bulk_load", "add", "remove"):
+            return found
+
+        def write(*args: object, **kwargs: object) -> object:
+            if self.writes == self.crash_at:
+                raise _Crash
+            self.writes += 1
+            return found(*args, **kwargs)
+
+        return write
+
+
+def _view_and_provenance(store: OxigraphStore) -> tuple[set[object], set[object]]:
+    return set(store.graph_triples(None)), set(store.graph_triples(LAYOUT.provenance))
+
+
+@pytest.mark.parametrize("operation", ["second source", "removal", "re-ingest"])
+def test_a_crash_at_any_write_is_finished_by_the_next_run(operation: str) -> None:
+    """Stopped at each write of an ingest or a removal in turn (marks, sources, view,
+    unmarking), the store recovers to a view made from its sources, and the operation
+    done again gives the clean run's view."""
+    first, second = EXAMPLES / "nejm_22663011_en.txt", sources()[2]  # catalogue, PubMed
+    base = OxigraphStore()
+    for path in (first, second) if operation != "second source" else (first,):
+        for _outcome in Pipeline(BASE, base).run_file(path):
+            pass
+    start = base._store.dump(format=RdfFormat.N_QUADS)
+    pubmed = NamedNode(f"{BASE}graph/pubmed-xml/id/22663011")
+
+    def run(store: OxigraphStore, pipeline: Pipeline) -> None:
+        if operation == "removal":
+            view = PublishedView(store, BASE)
+            batch = view.prepare([(pubmed, None)])
+            store.remove_graph(pubmed)
+            view.apply(batch)
+        else:
+            for _outcome in pipeline.run_file(second):
+                pass
+
+    def fresh() -> OxigraphStore:
+        store = OxigraphStore()
+        store._store.load(start, format=RdfFormat.N_QUADS)
+        return store
+
+    clean = fresh()
+    run(clean, Pipeline(BASE, clean))
+    expected = _view_and_provenance(clean)
+    crash_at = 0
+    while True:
+        store = fresh()
+        pipeline = Pipeline(BASE, store)
+        engine = store._store
+        store._store = _CrashingWrites(engine, crash_at)  # type: ignore[assignment]
+        try:
+            run(store, pipeline)
+        except _Crash:
+            pass
+        else:
+            break  # the whole operation ran: every write was a crash point
+        finally:
+            store._store = engine
+        view = PublishedView(store, BASE)
+        view.recover()  # what the next run does first
+        assert not view.pending()
+        recovered = _view_and_provenance(store)
+        view.rebuild()
+        assert _view_and_provenance(store) == recovered, f"crash at write {crash_at}"
+        run(store, Pipeline(BASE, store))
+        assert _view_and_provenance(store) == expected, f"crash at write {crash_at}"
+        crash_at += 1
+    assert crash_at >= 3  # marks, sources, view and unmarking are separate writes

@@ -77,6 +77,7 @@ LISTED_CLASSES = tuple(
     SCHEMA + name for name in ("ScholarlyArticle", "Periodical", "Person", "MedicalTrial")
 )
 _LISTED_MARKS = ", ".join("?" for _ in LISTED_CLASSES)
+_LISTED = frozenset(LISTED_CLASSES)
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -418,20 +419,22 @@ class Sidecar:
         those no longer published. The listing pages follow the published view, one
         label per resource, so a record's cost does not depend on how many others
         describe its journal."""
+        listed: Counter[str] = Counter()  # the statistics' changes, written once
         with self.atomic():
             for iri, classes, label in entries:
-                listed = set(classes) & set(LISTED_CLASSES)
+                kinds_listed = set(classes) & _LISTED
                 row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
-                if row is None and listed:
+                if row is None and kinds_listed:
                     # Named by the view only (a person by ORCID iD): no record names it.
-                    kind = min((KIND_BY_CLASS[c] for c in listed), key=lambda k: KIND_RANK[k])
+                    kind = min((KIND_BY_CLASS[c] for c in kinds_listed), key=lambda k: KIND_RANK[k])
                     row = (self._upsert_resource(iri, kind, now()),)
                 if row is not None:
-                    self._list(int(row[0]), listed, label)
+                    self._list(int(row[0]), iri, kinds_listed, label, listed)
             for iri in gone:
                 row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
                 if row is not None:
-                    self._list(int(row[0]), set(), "")
+                    self._list(int(row[0]), iri, set(), "", listed)
+            self._count({"listed": {c: n for c, n in listed.items() if n}}, +1)
 
     def unlisted(self, iris: Sequence[str]) -> list[str]:
         """Those of the resources that are live, of a listed kind, and not listed: a run
@@ -446,30 +449,40 @@ class Sidecar:
             ).fetchone()
             if row is None:
                 continue
-            if self._db.execute("SELECT 1 FROM listed WHERE resource = ?", (row[0],)).fetchone():
+            # By the primary key (class, resource): `resource` alone would scan the table.
+            listed = self._db.execute(
+                f"SELECT 1 FROM listed WHERE class IN ({_LISTED_MARKS}) AND resource = ?",
+                (*LISTED_CLASSES, row[0]),
+            )
+            if listed.fetchone():
                 continue
             found.append(iri)
         return found
 
-    def _list(self, resource: int, classes: set[str], label: str) -> None:
-        """Listed under exactly these classes, with this label."""
+    def _list(
+        self, resource: int, iri: str, classes: set[str], label: str, counts: Counter[str]
+    ) -> None:
+        """Listed under exactly these classes, with this label (`counts`: how many more
+        are listed per class, for the statistics)."""
         db = self._db
-        held = {r[0] for r in db.execute(
-            f"SELECT class FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
+        held = {r[0]: r[1] for r in db.execute(
+            f"SELECT class, label FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
             (resource, *LISTED_CLASSES),
         )}  # fmt: skip
-        db.execute(
-            f"DELETE FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
-            (resource, *LISTED_CLASSES),
-        )
+        if held and set(held) == classes and all(v == label for v in held.values()):
+            return  # listed so already (the same rows would be written again)
+        if held:
+            db.execute(
+                f"DELETE FROM listed WHERE resource = ? AND class IN ({_LISTED_MARKS})",
+                (resource, *LISTED_CLASSES),
+            )
         if classes:
-            iri = db.execute("SELECT iri FROM resources WHERE id = ?", (resource,)).fetchone()[0]
             db.executemany(
                 "INSERT INTO listed VALUES (?, ?, ?, ?, ?)",
                 [(c, resource, label.lower(), iri, label) for c in sorted(classes)],
             )
-        self._count({"listed": {c: 1 for c in classes - held}}, +1)
-        self._count({"listed": {c: 1 for c in held - classes}}, -1)
+        counts.update(classes - set(held))
+        counts.subtract(set(held) - classes)
 
     def _count(self, stats: dict[str, dict[str, int]], sign: int) -> None:
         rows = [

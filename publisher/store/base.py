@@ -222,10 +222,17 @@ class Store(ABC):
         """The folder of an on-disk store (other processes can open it); None otherwise."""
         return None
 
-    def insert_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
-        """Add triples to graphs (None: the default graph), in one write."""
-        if quads:
-            self.update(f"INSERT DATA {{ {quads_text(quads)} }}")
+    def insert_quads(
+        self,
+        quads: Sequence[tuple[NamedNode | None, Triple]],
+        whole: Sequence[tuple[NamedNode | None, Sequence[Triple]]] = (),
+    ) -> None:
+        """Add triples to graphs (None: the default graph), in one write; `whole` adds
+        more, a graph's triples at a time (such as `NTriples` a store can load as they
+        are)."""
+        every = [*quads, *((graph, t) for graph, triples in whole for t in triples)]
+        if every:
+            self.update(f"INSERT DATA {{ {quads_text(every)} }}")
 
     def remove_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
         """Remove triples from graphs (None: the default graph), in one write."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from pyoxigraph import NamedNode
 
@@ -11,7 +12,8 @@ from publisher.mapping.vocab import ontology_namespace
 
 @dataclass(frozen=True)
 class Layout:
-    """The graph names of one publication (under its base URI)."""
+    """The graph names of one publication (under its base URI); each made once (the
+    published view asks for them per triple it writes)."""
 
     base: str
 
@@ -20,32 +22,32 @@ class Layout:
         """What every graph name of the publication starts with."""
         return f"{self.base}graph/"
 
-    @property
+    @cached_property
     def published(self) -> NamedNode:
         """The view's graph on a store whose default graph is the union (Virtuoso)."""
         return NamedNode(f"{self.base}graph/published")
 
-    @property
+    @cached_property
     def provenance(self) -> NamedNode:
         return NamedNode(f"{self.base}graph/provenance")
 
-    @property
+    @cached_property
     def pending(self) -> NamedNode:
         return NamedNode(f"{self.base}graph/pending")
 
-    @property
+    @cached_property
     def published_flag(self) -> NamedNode:
         return NamedNode(ontology_namespace(self.base) + "published")
 
-    @property
+    @cached_property
     def pending_flag(self) -> NamedNode:
         return NamedNode(ontology_namespace(self.base) + "pendingConsolidation")
 
-    @property
+    @cached_property
     def source_class(self) -> NamedNode:
         return NamedNode(ontology_namespace(self.base) + "SourceRecord")
 
-    @property
+    @cached_property
     def source_format(self) -> NamedNode:
         return NamedNode(ontology_namespace(self.base) + "sourceFormat")
 

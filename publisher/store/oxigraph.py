@@ -195,14 +195,19 @@ class OxigraphStore(Store):
         return Description(list(found), frozenset(graphs), self._generated(graphs))
 
     @writes
-    def insert_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
+    def insert_quads(
+        self,
+        quads: Sequence[tuple[NamedNode | None, Triple]],
+        whole: Sequence[tuple[NamedNode | None, Sequence[Triple]]] = (),
+    ) -> None:
         # N-Quads through `load` (one transaction, parsed in Rust): several times faster
-        # than the same triples as a SPARQL INSERT DATA.
-        if quads:
-            self._load([serialize(
-                [Quad(t.subject, t.predicate, t.object, g or DefaultGraph()) for g, t in quads],
-                format=RdfFormat.N_QUADS,
-            ) or b""])  # fmt: skip
+        # than the same triples as a SPARQL INSERT DATA. Serialised a graph at a time as
+        # N-Triples (no Quad objects to build); `NTriples` as they came.
+        by_graph: dict[NamedNode | None, list[Triple]] = {}
+        for graph, triple in quads:
+            by_graph.setdefault(graph, []).append(triple)
+        parts = [*by_graph.items(), *whole]
+        self._load([_n_quads(triples, graph) for graph, triples in parts if triples])
 
     @writes
     def remove_quads(self, quads: Sequence[tuple[NamedNode | None, Triple]]) -> None:
@@ -287,14 +292,15 @@ class OxigraphStore(Store):
         del self._store
 
 
-def _n_quads(triples: Iterable[Triple], graph: NamedNode) -> bytes:
-    """Triples as N-Quads in `graph`: N-Triples escape line breaks inside terms, so each
-    line ends in exactly " .\n" and the graph name goes before it."""
+def _n_quads(triples: Iterable[Triple], graph: NamedNode | None) -> bytes:
+    """Triples as N-Quads in `graph` (None: the default graph, where N-Triples are
+    N-Quads as they are): N-Triples escape line breaks inside terms, so each line ends
+    in exactly " .\n" and the graph name goes before it."""
     if isinstance(triples, NTriples):
         data = triples.data  # as the worker process wrote them: no parsing
     else:
         data = serialize(list(triples), format=RdfFormat.N_TRIPLES) or b""
-    return data.replace(b" .\n", f" {graph} .\n".encode())
+    return data if graph is None else data.replace(b" .\n", f" {graph} .\n".encode())
 
 
 def _data(triples: Iterable[Triple]) -> str:

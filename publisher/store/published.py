@@ -11,16 +11,20 @@ Layout of a store (see docs/dataset.md):
   FROM; pages, dumps and counts are made from it;
 * `{base}graph/provenance`: where each published value came from (`rdf:Statement`s with
   `prov:wasDerivedFrom`), and the values that lost;
-* `{base}graph/pending`: resources whose description is being recomputed. They are
-  marked before their sources are written and unmarked in the same transaction that
-  writes their new description, so a crash at any point leaves marks that the next
+* `{base}graph/pending`: what is being recomputed: the source graphs a write changes
+  (ingest, remove), or resources (`mark`). They are marked before the sources are
+  written and unmarked last, in the transaction that deletes the old descriptions (the
+  new ones are written before it), so a crash at any point leaves marks that the next
   `ingest` or `remove` finishes (`recover`), never a description out of step with its
-  sources.
+  sources. A marked graph stands for the resources it describes now and those the
+  provenance graph says were derived from it (which it keeps until that last write).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
@@ -44,7 +48,9 @@ from publisher.store.base import Store, in_graph
 from publisher.store.identities import Identities, Plan
 from publisher.store.layout import Layout
 
-PENDING_MARK = Literal("pending")
+READ_SOURCES = 512  # source graphs kept while one write's view is worked out
+PENDING_MARK = Literal("pending")  # a resource
+GRAPH_MARK = Literal("graph")  # a source graph: the resources it describes, before and after
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class Written:
     triples: Sequence[Triple] | None
     resources: frozenset[NamedNode] | None = None
     alone: Mapping[NamedNode, Sequence[Triple]] | None = None
+    format: str | None = None  # its `pub:sourceFormat`, when known (then not looked up)
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,21 @@ class Batch:
 
     changes: list[Change]
     touched: set[NamedNode] = field(default_factory=set)
+    marks: list[Triple] = field(default_factory=list)  # in the pending graph
 
 
-Quads = list[tuple[NamedNode | None, Triple]]
+@dataclass(frozen=True)
+class InGraph:
+    """A resource's description (its triples and its `#` nodes'), all written to one
+    graph as it came: a worker process's N-Triples are loaded as they are, never parsed
+    (`Store.insert_quads`)."""
+
+    graph: NamedNode | None
+    resource: NamedNode
+    triples: Sequence[Triple]
+
+
+Quads = list[tuple[NamedNode | None, Triple] | InGraph]
 
 
 @dataclass
@@ -113,6 +132,7 @@ class PublishedView:
         self.layout = Layout(base_uri)
         self.precedence = precedence or Precedence()
         self.identities = Identities(store, base_uri)
+        self._read: OrderedDict[NamedNode, Source | None] | None = None  # see _reading
 
     # --- before the write -------------------------------------------------------------
 
@@ -128,11 +148,15 @@ class PublishedView:
             new = None
             resources: frozenset[NamedNode] = frozenset()
             if one.triples is not None:
-                new = source_of(one.graph, one.triples, self.layout.source_format)
+                if one.format is not None:  # the triples stay unparsed until read
+                    new = Source(one.graph, one.format, one.triples)
+                else:
+                    new = source_of(one.graph, one.triples, self.layout.source_format)
                 resources = one.resources if one.resources is not None else new.resources
             changes.append(Change(one.graph, old, new, resources, one.alone))
-        batch = Batch(changes, {r for c in changes for r in c.touches()})
-        self.mark(batch.touched)
+        marks = [Triple(c.graph, self.layout.pending_flag, GRAPH_MARK) for c in changes]
+        batch = Batch(changes, {r for c in changes for r in c.touches()}, marks)
+        self.store.insert_quads([(self.layout.pending, m) for m in marks])
         return batch
 
     def mark(self, resources: Iterable[NamedNode]) -> None:
@@ -141,28 +165,61 @@ class PublishedView:
         self.store.insert_quads(marks)
 
     def pending(self) -> set[NamedNode]:
+        """The resources marked, and those of the graphs marked (see the module's doc)."""
+        resources, graphs = self._marked()
+        return resources | self._resources_of(graphs)
+
+    def _marked(self) -> tuple[set[NamedNode], set[NamedNode]]:
+        """The resources marked and the source graphs marked."""
         result = self.store.query(
-            f"SELECT ?s WHERE {{ GRAPH {self.layout.pending} {{ ?s ?p ?o }} }}"
+            f"SELECT ?s ?o WHERE {{ GRAPH {self.layout.pending} {{ ?s ?p ?o }} }}"
         )
         assert isinstance(result, QuerySolutions)
-        return {row["s"] for row in result if isinstance(row["s"], NamedNode)}
+        resources: set[NamedNode] = set()
+        graphs: set[NamedNode] = set()
+        for row in result:
+            if isinstance(row["s"], NamedNode):
+                (graphs if row["o"] == GRAPH_MARK else resources).add(row["s"])
+        return resources, graphs
+
+    def _resources_of(self, graphs: Iterable[NamedNode]) -> set[NamedNode]:
+        """What a marked graph stands for: the resources the provenance graph says were
+        derived from it (a statement about a resource counts as the resource), and those
+        it describes now."""
+        found: set[NamedNode] = set()
+        for graph in sorted(graphs, key=str):
+            rows = self.store.query(
+                f"SELECT DISTINCT ?r WHERE {{ GRAPH {self.layout.provenance} {{"
+                f" ?s {PROV_DERIVED} {graph} OPTIONAL {{ ?s {RDF_SUBJECT} ?about }} }}"
+                " BIND (COALESCE(?about, ?s) AS ?r) }"
+            )
+            assert isinstance(rows, QuerySolutions)
+            found |= {row["r"] for row in rows if isinstance(row["r"], NamedNode)}
+            source = self._read_source(graph)
+            if source is not None:
+                found |= source.resources
+        return found
 
     # --- after the write --------------------------------------------------------------
 
     def apply(self, batch: Batch) -> ViewChanges:
         """Bring the view up to date with the written batch."""
-        plan = self.identities.plan(batch.touched)
-        return self._bring_up_to_date(plan, batch.changes, batch.touched)
+        with self._reading():
+            plan = self.identities.plan(batch.touched)
+            return self._bring_up_to_date(plan, batch.changes, batch.marks)
 
-    def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
-        """Recompute the resources from all their sources, reading every one."""
+    def refresh(self, resources: Iterable[NamedNode], batch: Batch | None = None) -> ViewChanges:
+        """Recompute the resources from all their sources, reading every one (and clear
+        their marks, and those of `batch`)."""
         todo = set(resources)
-        plan = self.identities.plan(todo)
-        plan.forced |= set(plan.units)
-        return self._bring_up_to_date(plan, [], todo)
+        with self._reading():
+            plan = self.identities.plan(todo)
+            plan.forced |= set(plan.units)
+            marks = [self._mark(r) for r in sorted(todo)] + (batch.marks if batch else [])
+            return self._bring_up_to_date(plan, [], marks)
 
     def _bring_up_to_date(
-        self, plan: Plan, changes: list[Change], marked: set[NamedNode]
+        self, plan: Plan, changes: list[Change], marks: list[Triple]
     ) -> ViewChanges:
         deletes: Quads = []
         inserts: Quads = []
@@ -187,7 +244,7 @@ class PublishedView:
                 ):
                     continue
             self._recompute(canonical, plan, in_hand, renaming, deletes, inserts, done)
-        self._write(deletes, inserts, marked)
+        self._write(deletes, inserts, marks)
         return done
 
     def _unchanged_identity(self, plan: Plan, canonical: NamedNode) -> bool:
@@ -214,8 +271,11 @@ class PublishedView:
 
     def recover(self) -> ViewChanges:
         """Finish what a stopped run left marked."""
-        marked = self.pending()
-        return self.refresh(marked) if marked else ViewChanges()
+        resources, graphs = self._marked()
+        if not resources and not graphs:
+            return ViewChanges()
+        marks = [Triple(g, self.layout.pending_flag, GRAPH_MARK) for g in sorted(graphs)]
+        return self.refresh(resources | self._resources_of(graphs), Batch([], marks=marks))
 
     def ensure(self) -> ViewChanges:
         """Finish what a stopped run left marked, and build the view of a store that
@@ -275,7 +335,8 @@ class PublishedView:
             if len(changes) == 1:
                 graph = changes[0].graph
                 triples = self._alone(canonical, members, changes[0], renaming)
-                inserts += [(view, t) for t in triples] + aliases
+                inserts.append(InGraph(view, canonical, triples))
+                inserts += aliases
                 inserts.append((self.layout.provenance, Triple(canonical, PROV_DERIVED, graph)))
                 done.written.append(Consolidated(canonical, list(triples), [], (graph,)))
                 return True
@@ -297,7 +358,8 @@ class PublishedView:
             claims = [claim_node(canonical, t.predicate, t.object)
                       for t in triples if t.subject == canonical]  # fmt: skip
             added += [(provenance, Triple(c, PROV_DERIVED, change.graph)) for c in claims]
-        inserts += added + aliases
+        inserts += added
+        inserts += aliases
         done.kept.append(canonical)
         return True
 
@@ -384,6 +446,17 @@ class PublishedView:
 
     # --- reading ------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Source graphs read more than once while one write's view is worked out are
+        read once (an article's authors and journal are recomputed from the same
+        records); never kept across a write."""
+        self._read = OrderedDict()
+        try:
+            yield
+        finally:
+            self._read = None
+
     def _source_graphs(self, resources: Iterable[NamedNode]) -> list[NamedNode]:
         graphs = {g for r in resources for g in self.store.graphs_describing(r)}
         return sorted((g for g in graphs if not self.layout.is_view_graph(g)), key=str)
@@ -396,22 +469,54 @@ class PublishedView:
 
     def _read_source(self, graph: NamedNode) -> Source | None:
         """A graph as a source record; None when the store does not hold it."""
-        if not self.store.graph_exists(graph):
-            return None
-        return source_of(graph, self.store.graph_triples(graph), self.layout.source_format)
+        if self._read is not None and graph in self._read:
+            self._read.move_to_end(graph)
+            return self._read[graph]
+        found = None
+        if self.store.graph_exists(graph):
+            found = source_of(graph, self.store.graph_triples(graph), self.layout.source_format)
+        if self._read is not None:
+            self._read[graph] = found
+            if len(self._read) > READ_SOURCES:
+                self._read.popitem(last=False)
+        return found
 
     def _mark(self, resource: NamedNode) -> Triple:
         return Triple(resource, self.layout.pending_flag, PENDING_MARK)
 
     # --- writing --------------------------------------------------------------------------
 
-    def _write(self, deletes: Quads, inserts: Quads, done: Iterable[NamedNode]) -> None:
-        """Old descriptions out, new ones in, then the marks of the resources done: in
-        three writes, each whole; a crash between them leaves the marks, so the next run
-        recomputes those resources (deleting whatever of theirs it finds)."""
-        self.store.remove_quads(deletes)
-        self.store.insert_quads(inserts)
-        self.store.remove_quads([(self.layout.pending, self._mark(r)) for r in sorted(done)])
+    def _write(self, deletes: Quads, inserts: Quads, marks: Sequence[Triple]) -> None:
+        """New descriptions in, then old ones out with the marks: two writes, each whole
+        (what both would delete and insert is left as it is). A crash between them
+        leaves the marks, and the provenance a marked graph's resources are found by, so
+        the next run recomputes those resources (deleting whatever of theirs it finds)."""
+        self._read = None  # the sources read are about to be out of date
+        plain: list[tuple[NamedNode | None, Triple]] = []
+        whole: list[InGraph] = []
+        for quad in inserts:
+            (whole if isinstance(quad, InGraph) else plain).append(quad)  # type: ignore[arg-type]
+        removed = [q for q in deletes if not isinstance(q, InGraph)]
+        if removed:  # inserted first, so what both hold is left out of both
+            # A description can hold a removed triple only if its subject is the
+            # resource or one of its `#` nodes: only those descriptions are read.
+            owners = {w.resource.value for w in whole}
+            subjects = {q[1].subject.value for q in removed if isinstance(q[1].subject, NamedNode)}
+            read = {o for s in subjects for o in _owners(s) if o in owners}
+            plain += [(w.graph, t) for w in whole if w.resource.value in read for t in w.triples]
+            whole = [w for w in whole if w.resource.value not in read]
+            both = set(removed).intersection(plain)
+            if both:
+                removed = [q for q in removed if q not in both]
+                plain = [q for q in plain if q not in both]
+        self.store.insert_quads(plain, [(w.graph, w.triples) for w in whole])
+        self.store.remove_quads([*removed, *((self.layout.pending, m) for m in marks)])
+
+
+def _owners(subject: str) -> list[str]:
+    """The IRIs whose description a triple about `subject` can belong to: itself, and
+    whatever precedes each `#` in it."""
+    return [subject, *(subject[:i] for i, c in enumerate(subject) if c == "#")]
 
 
 def _same_claims(resource: NamedNode, change: Change) -> bool:
