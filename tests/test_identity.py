@@ -32,6 +32,8 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 from publisher.mapping.consolidate import Source, _fold, compatible_names, consolidate
 from publisher.mapping.identity import OWL_SAME_AS
 from publisher.mapping.vocab import RDF_TYPE, schema
+from publisher.pipeline import Pipeline
+from publisher.store.layout import Layout
 from publisher.store.oxigraph import OxigraphStore
 from publisher.store.published import PublishedView
 from publisher.validation.shacl import ShaclValidator
@@ -42,6 +44,7 @@ ORCID = "0000-0002-1825-0097"
 ORCID_PERSON = NamedNode(f"{BASE}person/orcid/{ORCID}")
 NCT = NamedNode(f"{BASE}trial/nct/NCT03926130")
 EUDRACT = NamedNode(f"{BASE}trial/eudract/2018-004614-18")
+LAYOUT = Layout(BASE)
 
 
 def ingest(store: Path, *paths: Path) -> None:
@@ -337,3 +340,39 @@ def test_a_source_naming_someone_else_at_that_place_is_kept_out() -> None:
     assert result.sources == (pubmed_source.graph,)
     lost = [t for t in result.provenance if t.object == Literal("Flaherty")]
     assert lost, "the other source's person is in the provenance"
+
+
+class Stopped(Exception):
+    """What a kill between the view's two writes leaves: the first done, not the second."""
+
+
+def test_a_join_stopped_between_the_views_two_writes_is_finished_by_the_next_run(
+    electronic_only: Path, tmp_path: Path
+) -> None:
+    """The record that joins two journals is written and the view's new descriptions
+    are in, but the old ones (and the marks) are not yet out when the run stops. The next
+    run finishes it: the view is the one a clean run gives, with no stale alias or
+    description, and nothing refers to the old name."""
+    clean = tmp_path / "clean"
+    ingest(clean, electronic_only, pubmed())
+    folder = tmp_path / "store"
+    ingest(folder, electronic_only)
+    store = OxigraphStore(folder)
+    removals = 0
+
+    def stop_at_the_second_write(quads: object) -> None:
+        nonlocal removals
+        removals += 1
+        raise Stopped
+
+    real_remove = store.remove_quads
+    store.remove_quads = stop_at_the_second_write  # type: ignore[method-assign]
+    with pytest.raises(Stopped):
+        for _outcome in Pipeline(BASE, store).run_file(pubmed()):
+            pass
+    assert removals == 1
+    store.remove_quads = real_remove  # type: ignore[method-assign]
+    assert PublishedView(store, BASE).pending() or store.graph_triples(LAYOUT.pending)
+    Pipeline(BASE, store)  # a new run: recovers first
+    store.close()
+    assert view_triples(folder) == view_triples(clean)

@@ -14,6 +14,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
 
 from publisher.harvest.sidecar import Change, Document, GraphFacts, Sidecar, sidecar_path
 from publisher.harvest.void import write_statistics
+from publisher.mapping.identity import Identity
 from publisher.mapping.vocab import (
     FOAF,
     PROV,
@@ -58,6 +59,7 @@ class Recorder:
         self.store = store
         self.base_uri = base_uri
         self.pub = ontology_namespace(base_uri)
+        self.identity = Identity(base_uri)
 
     def stored(
         self, graph: str, main: str | None, triples: Sequence[Triple],
@@ -90,7 +92,8 @@ class Recorder:
         entries = [listing_entry(result) for result in changes.written]
         missing = self.sidecar.unlisted([r.value for r in changes.kept])
         entries += [listing_entry(view.described(NamedNode(iri))) for iri in missing]
-        self.sidecar.list_published(entries, [r.value for r in changes.gone])
+        view_only = {iri for iri, _, _ in entries if self.identity.names_alone(iri)}
+        self.sidecar.list_published(entries, [r.value for r in changes.gone], view_only)
         self.sidecar.maybe_commit()
 
     def removed(self, graph: str) -> Change | None:

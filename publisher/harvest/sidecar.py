@@ -31,7 +31,7 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -412,7 +412,10 @@ class Sidecar:
             self._db.execute("DELETE FROM search WHERE rowid = ?", (resource,))
 
     def list_published(
-        self, entries: Iterable[tuple[str, tuple[str, ...], str]], gone: Iterable[str]
+        self,
+        entries: Iterable[tuple[str, tuple[str, ...], str]],
+        gone: Iterable[str],
+        view_only: Container[str] = (),
     ) -> None:
         """The listing entries of resources whose published description was written anew
         ((IRI, classes, label), see publisher.store.published.listing_entry), and of
@@ -424,7 +427,7 @@ class Sidecar:
             for iri, classes, label in entries:
                 kinds_listed = set(classes) & _LISTED
                 row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
-                if row is None and kinds_listed:
+                if row is None and kinds_listed and iri in view_only:
                     # Named by the view only (a person by ORCID iD): no record names it.
                     kind = min((KIND_BY_CLASS[c] for c in kinds_listed), key=lambda k: KIND_RANK[k])
                     row = (self._upsert_resource(iri, kind, now()),)

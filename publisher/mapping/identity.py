@@ -76,6 +76,11 @@ class Identity:
             return _REGISTRY_ORDER.get(registry, len(_REGISTRY_ORDER)), member.value
         return 0, member.value
 
+    def names_alone(self, iri: str) -> bool:
+        """Whether the IRI is minted by the view alone (no record names it): a person by
+        ORCID iD."""
+        return iri.startswith(f"{self.base}person/orcid/")
+
     def whole_of(self, part: NamedNode) -> tuple[NamedNode, str] | None:
         """A volume's or issue's periodical and the rest of its IRI (None when the IRI
         is no part of a periodical): `…/periodical/issn/X/volume/3` ->

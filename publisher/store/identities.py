@@ -38,18 +38,23 @@ ROUNDS = 50  # a component larger than this many hops is cut there (never seen i
 class Plan:
     """The components a write touches: each canonical IRI with its members (the
     source-level IRIs that are that thing), what every involved IRI is now called, and
-    what the view called it before (None: the view did not have it)."""
+    what the view called it before (empty: the view did not have it; more than one name
+    only after a run stopped between a write's two halves)."""
 
     units: dict[NamedNode, frozenset[NamedNode]] = field(default_factory=dict)
     canonical: dict[NamedNode, NamedNode] = field(default_factory=dict)
-    before: dict[NamedNode, NamedNode | None] = field(default_factory=dict)
+    before: dict[NamedNode, frozenset[NamedNode]] = field(default_factory=dict)
     old_members: dict[NamedNode, set[NamedNode]] = field(default_factory=dict)
     forced: set[NamedNode] = field(default_factory=set)  # units to recompute in any case
 
     def renamed(self, member: NamedNode) -> bool:
         """Whether the view called this IRI otherwise before the write."""
-        before = self.before.get(member)
-        return before is not None and before != self.canonical.get(member)
+        before = self.before.get(member, frozenset())
+        return bool(before) and before != {self.canonical.get(member)}
+
+    def known_as(self, member: NamedNode, canonical: NamedNode) -> bool:
+        """Whether the view had the member under this canonical IRI, or not at all."""
+        return self.before.get(member, frozenset()) <= {canonical}
 
 
 class Identities:
@@ -82,7 +87,7 @@ class Identities:
             new = {m for members in found.values() for m in members} - set(plan.before)
             plan.before.update(self.view_names(new))
             renamed = {m for m in new if plan.renamed(m)}
-            was = {b for m in renamed if isinstance(b := plan.before[m], NamedNode)}
+            was = {b for m in renamed for b in plan.before[m]}
             frontier = set(was) | lost
             frontier |= {a for aliases in self.view_aliases(was).values() for a in aliases}
             referrers = self.referrers(renamed)
@@ -225,32 +230,31 @@ class Identities:
         assert isinstance(rows, QuerySolutions)
         return {row["s"] for row in rows if isinstance(row["s"], NamedNode)}
 
-    def view_names(self, resources: Iterable[NamedNode]) -> dict[NamedNode, NamedNode | None]:
+    def view_names(self, resources: Iterable[NamedNode]) -> dict[NamedNode, frozenset[NamedNode]]:
         """What the view calls each resource now: its canonical IRI when it is an alias,
-        itself when it has a description of its own, None when the view lacks it."""
+        itself when it has a description of its own, nothing when the view lacks it."""
         resources = sorted(set(resources), key=str)
         if not resources:
             return {}
         values = " ".join(str(r) for r in resources)
         view = self.store.view_graph
+        names: dict[NamedNode, set[NamedNode]] = {r: set() for r in resources}
         rows = self.store.query(
             f"SELECT ?r ?c WHERE {{ VALUES ?r {{ {values} }}"
             f" {in_graph(view, f'?r {OWL_SAME_AS} ?c')} }}"
         )
         assert isinstance(rows, QuerySolutions)
-        names: dict[NamedNode, NamedNode | None] = dict.fromkeys(resources)
         for row in rows:
             if isinstance(row["c"], NamedNode):
-                names[row["r"]] = row["c"]
+                names[row["r"]].add(row["c"])
         described = self.store.query(
             f"SELECT DISTINCT ?r WHERE {{ VALUES ?r {{ {values} }}"
             f" {in_graph(view, f'?r {RDF_TYPE} ?type')} }}"
         )
         assert isinstance(described, QuerySolutions)
         for row in described:
-            if names.get(row["r"]) is None:
-                names[row["r"]] = row["r"]
-        return names
+            names[row["r"]].add(row["r"])
+        return {r: frozenset(n) for r, n in names.items()}
 
     def view_aliases(self, canonicals: Iterable[NamedNode]) -> dict[NamedNode, set[NamedNode]]:
         """The IRIs the view says are each of these (their aliases), in one query."""
@@ -269,8 +273,12 @@ class Identities:
     def view_renaming(self, terms: Iterable[NamedNode]) -> dict[NamedNode, NamedNode]:
         """Aliases among these IRIs, as the view has them (before this write)."""
         wanted = [t for t in set(terms) if self.rules.may_be_alias(t)]
-        names = self.view_names(wanted)
-        return {t: c for t, c in names.items() if c is not None and c != t}
+        renaming = {}
+        for term, names in self.view_names(wanted).items():
+            others = sorted(names - {term}, key=str)
+            if others and term not in names:
+                renaming[term] = others[0]
+        return renaming
 
     def _described(self, resource: NamedNode) -> bool:
         return bool(self.store.graphs_describing(resource))

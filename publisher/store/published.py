@@ -253,7 +253,7 @@ class PublishedView:
         members = plan.units[canonical]
         if plan.old_members.get(canonical, set()) - members:
             return False
-        return all(plan.before.get(m) in (None, canonical) for m in members)
+        return all(plan.known_as(m, canonical) for m in members)
 
     def _batch_renaming(self, plan: Plan, changes: list[Change]) -> Renaming:
         """The names the view gives the IRIs the written records refer to: the plan's,
@@ -329,7 +329,7 @@ class PublishedView:
         view = self.store.view_graph
         members = plan.units[canonical]
         current = set(self.store.owned_triples(view, canonical))
-        new_aliases = [m for m in members if plan.before.get(m) is None]
+        new_aliases = [m for m in members if not plan.before.get(m)]
         aliases = [(view, t) for t in alias_triples(canonical, new_aliases)]
         if not current:
             if len(changes) == 1:
@@ -417,7 +417,7 @@ class PublishedView:
             deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
             provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
             deletes += [(self.layout.provenance, t) for t in provenance]
-        retired = [m for m in members if m != canonical and plan.before.get(m) == m]
+        retired = [m for m in members if m != canonical and m in plan.before.get(m, ())]
         done.gone += retired
         if not sources:
             done.gone.append(canonical)
