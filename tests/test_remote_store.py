@@ -393,7 +393,8 @@ def test_settings_travel_to_web_workers_through_the_environment(
 
 def test_virtuoso_results_are_mended() -> None:
     """What Virtuoso 7.2 answered here (captured by hand), read as standard results:
-    `typed-literal`, `nodeID://` blank nodes, an empty xml:lang, ASK as a one-row SELECT."""
+    `typed-literal`, `nodeID://` blank nodes, an empty xml:lang, ASK as a one-row SELECT,
+    booleans as 1 and 0."""
     from publisher.store.remote import _results
 
     select = (
@@ -414,6 +415,11 @@ def test_virtuoso_results_are_mended() -> None:
     )
     assert bool(_results(ask)) is True
     assert bool(_results(ask.replace(b'"value": "1"', b'"value": "0"'))) is False
+    flags = select.replace(b"XMLSchema#integer", b"XMLSchema#boolean")
+    (row,) = list(_results(flags))  # type: ignore[arg-type]
+    assert row["n"] == Literal(True)  # Virtuoso's 1: "true", as in its N-Triples
+    (row,) = list(_results(flags.replace(b'"1" }', b'"0" }')))  # type: ignore[arg-type]
+    assert row["n"] == Literal(False)
 
 
 def test_a_query_with_both_kinds_of_graph_is_rewritten_for_virtuoso() -> None:

@@ -5,6 +5,11 @@ exported, and `publisher serve --workers 2` answers over real HTTP; then every a
 runs against that. Where a store differs, the test says how. The reference for "the same
 as the embedded store" is `example_store` (conftest), ingested from the same files: its
 published view (its default graph) is what every store must show without GRAPH.
+
+Then two sources of one article (its catalogue page and its PubMed record) on the two
+remote stores: one consolidated description on its page and to SPARQL without GRAPH,
+each source graph with GRAPH ?g, the provenance graph, and the description recomputed
+when a source is removed (and again when it comes back), as on the embedded store.
 """
 
 from __future__ import annotations
@@ -20,7 +25,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE, EXAMPLES, SEED_IRI, LiveServer, run_cli, start_server, stop_server
+from conftest import (
+    BASE,
+    EXAMPLES,
+    SEED_IRI,
+    LiveServer,
+    run_cli,
+    shared_path,
+    start_server,
+    stop_server,
+)
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions, RdfFormat, Triple, parse
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
@@ -262,6 +276,10 @@ DATASET_QUERIES = {
     f" GRAPH g:provenance {{ ?s <{PROV_DERIVED}> ?g }} }}",
     "a record graph outside the view": "SELECT (COUNT(*) AS ?n) WHERE"
     f" {{ ?g a <{BASE}ontology#SourceRecord> }}",
+    # Virtuoso: a named-graph-uri for GRAPH <iri> would hide the graphs GRAPH ?g reaches.
+    "view, GRAPH <iri> and GRAPH ?g": f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o"
+    f" GRAPH <{BASE}graph/provenance> {{ <{SEED_IRI}> <{PROV_DERIVED}> ?g }}"
+    f" GRAPH ?g {{ <{SEED_IRI}> ?p ?o }} }}",
 }
 
 
@@ -278,6 +296,29 @@ def test_sparql_default_graph_is_the_published_view(
     answer = sparql(published, query)
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"]["bindings"][0]["n"]["value"] == expected
+
+
+def test_both_kinds_of_graph_answer_as_on_the_embedded_store(
+    published: Published, reference: OxigraphStore
+) -> None:
+    """SELECT * over the view, GRAPH <iri> and GRAPH ?g: the same variables and rows as
+    on the embedded store (on Virtuoso the query is sent rewritten: none of that shows)."""
+    query = (
+        f"SELECT * WHERE {{ <{SEED_IRI}> a ?type"
+        f" GRAPH <{BASE}graph/provenance> {{ <{SEED_IRI}> <{PROV_DERIVED}> ?g }}"
+        f" GRAPH ?g {{ <{SEED_IRI}> a ?type }} }}"
+    )
+    expected = reference.query(query)
+    assert isinstance(expected, QuerySolutions)
+    variables = [v.value for v in expected.variables]
+    rows = sorted(tuple(row[v].value for v in variables) for row in expected)  # type: ignore[union-attr]
+    assert rows
+    answer = sparql(published, query)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert sorted(body["head"]["vars"]) == sorted(variables)  # in any order (SELECT *)
+    bindings = body["results"]["bindings"]
+    assert sorted(tuple(b[v]["value"] for v in variables) for b in bindings) == rows
 
 
 def test_where_the_view_is_kept(published: Published, reference: OxigraphStore) -> None:
@@ -525,3 +566,217 @@ def test_migrate_carries_the_published_view(
             reference.graph_triples(None))}  # fmt: skip
     finally:
         copied.close()
+
+
+# --- Two sources of one article ----------------------------------------------------------
+
+NEJM = f"{BASE}article/doi/10.1056/nejmoa1203421"
+PUBMED_GRAPH = f"{BASE}graph/pubmed-xml/id/22663011"
+PROVENANCE = f"{BASE}graph/provenance"
+SINGLE = {"name": SCHEMA + "name", "datePublished": SCHEMA + "datePublished",
+          "authorList": str(BIBO_AUTHOR_LIST)}  # fmt: skip
+PUBLISHED_FLAG = f"{BASE}ontology#published"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def two_source_files() -> list[Path]:
+    """The NEJM article's catalogue page (bundled) and its PubMed record (from NCBI)."""
+    pubmed = shared_path("samples", "pubmed", "pubmed_22663011_efetch.xml")
+    return [EXAMPLES / "nejm_22663011_en.txt", pubmed]
+
+
+@dataclass(frozen=True)
+class TwoSources:
+    kind: str
+    server: LiveServer
+    store_args: list[str]
+    endpoints: Endpoints
+    index: Path
+
+
+def _embedded_from(folder: Path, files: list[Path]) -> OxigraphStore:
+    for path in files:
+        done = run_cli("ingest", "--store", str(folder), "--base-uri", BASE, str(path))
+        assert done.returncode == 0, done.stdout + done.stderr
+    return OxigraphStore(folder, read_only=True)
+
+
+@pytest.fixture(scope="module")
+def both_reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    """Both sources in an embedded store: what each remote store must publish."""
+    store = _embedded_from(tmp_path_factory.mktemp("both") / "store", two_source_files())
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def catalogue_reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    """The catalogue page alone: what is left once the PubMed record is removed."""
+    files = two_source_files()[:1]
+    store = _embedded_from(tmp_path_factory.mktemp("catalogue") / "store", files)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def two_sources(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[TwoSources]:  # fmt: skip
+    """The two sources ingested one after the other (the second one consolidated with
+    the first, already published), served by `publisher serve`."""
+    kind: str = request.param
+    files = two_source_files()
+    folder = tmp_path_factory.mktemp(f"two-{kind}")
+    index = folder / "index.sqlite"
+    with ExitStack() as stack:
+        store_args, endpoints = _store(kind, folder, stack)
+        assert endpoints is not None
+        for path in files:
+            done = run_cli("ingest", *store_args, "--index", str(index), "--base-uri", BASE,
+                           str(path))  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "accepted: 1 (published), rejected: 0" in done.stdout, done.stdout
+        process, server = start_server(
+            folder / "store", extra_args=[*store_args, "--index", str(index)]
+        )
+        try:
+            yield TwoSources(kind, server, store_args, endpoints, index)
+        finally:
+            stop_server(process)
+
+
+def _answer(two: TwoSources, query: str) -> list[dict[str, str]]:
+    response = httpx.post(two.server.url + "/sparql", data={"query": query}, timeout=60,
+                          headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return [
+        {k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]
+    ]
+
+
+def _expected(reference: OxigraphStore, query: str) -> list[dict[str, str]]:
+    result = reference.query(query)
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in result]  # type: ignore[union-attr]
+
+
+def _sorted(rows: list[dict[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted(row.items())) for row in rows)
+
+
+def _page(two: TwoSources) -> list[Triple]:
+    response = httpx.get(two.server.url + path_of(NEJM), timeout=30,
+                         headers={"Accept": "application/n-triples"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return [q.triple for q in parse(response.content, format=RdfFormat.N_TRIPLES)]
+
+
+def _assert_the_description_is(two: TwoSources, reference: OxigraphStore) -> None:
+    """The page and SPARQL without GRAPH: one title, one date, one author list, and
+    exactly the reference's description."""
+    served = _page(two)
+    about = [t for t in served if t.subject.value == NEJM]
+    for name, predicate in SINGLE.items():
+        assert len([t for t in about if t.predicate.value == predicate]) == 1, name
+    expected = without_times(published_description(reference, NEJM))
+    assert isomorphic(as_rdflib(without_times(served)), as_rdflib(expected))
+    values = ", ".join(f"<{p}>" for p in SINGLE.values())
+    query = f"SELECT ?p ?o WHERE {{ <{NEJM}> ?p ?o FILTER(?p IN ({values}, <{SCHEMA}author>)) }}"
+    rows = _answer(two, query)
+    for predicate in SINGLE.values():
+        assert len([r for r in rows if r["p"] == predicate]) == 1, predicate
+    assert _sorted(rows) == _sorted(_expected(reference, query))
+
+
+def _record_graphs(reference: OxigraphStore) -> list[str]:
+    rows = _expected(
+        reference,
+        f"SELECT ?source WHERE {{ GRAPH <{PROVENANCE}> {{ <{NEJM}> <{PROV_DERIVED}> ?source }} }}",
+    )
+    return sorted(row["source"] for row in rows)
+
+
+def _assert_the_sources_are(two: TwoSources, reference: OxigraphStore) -> None:
+    """GRAPH ?g reaches each source's own title; the provenance graph names the same
+    sources, and (with GRAPH <provenance> and GRAPH ?g in one query) their titles."""
+    sources = _record_graphs(reference)
+    graphs = (
+        f"SELECT ?g ?title WHERE {{ GRAPH ?g {{ <{NEJM}> <{SCHEMA}name> ?title }}"
+        f' FILTER(STRSTARTS(STR(?g), "{BASE}graph/") && ?g != <{BASE}graph/published>) }}'
+    )
+    rows = _answer(two, graphs)
+    assert sorted(row["g"] for row in rows) == sources
+    assert _sorted(rows) == _sorted(_expected(reference, graphs))
+    provenance = (
+        f"SELECT ?source WHERE {{ GRAPH <{PROVENANCE}> {{ <{NEJM}> <{PROV_DERIVED}> ?source }} }}"
+    )
+    assert sorted(row["source"] for row in _answer(two, provenance)) == sources
+    both = (
+        f"SELECT ?source ?title WHERE {{ GRAPH <{PROVENANCE}> {{ <{NEJM}> <{PROV_DERIVED}>"
+        f" ?source }} GRAPH ?source {{ <{NEJM}> <{SCHEMA}name> ?title }} }}"
+    )
+    assert _sorted(_answer(two, both)) == _sorted(rows_as(rows, "g", "source"))
+
+
+def rows_as(rows: list[dict[str, str]], old: str, new: str) -> list[dict[str, str]]:
+    return [{(new if k == old else k): v for k, v in row.items()} for row in rows]
+
+
+def test_two_sources_are_one_description(
+    two_sources: TwoSources, both_reference: OxigraphStore
+) -> None:
+    _assert_the_description_is(two_sources, both_reference)
+    assert len(_record_graphs(both_reference)) == 2
+
+
+def test_two_sources_each_in_its_graph_and_in_the_provenance(
+    two_sources: TwoSources, both_reference: OxigraphStore
+) -> None:
+    """Each value's claim in the provenance graph, with its sources and whether it is
+    the published one (Virtuoso answers `1` for true: mended), the long abstract too."""
+    _assert_the_sources_are(two_sources, both_reference)
+    claims = (
+        f"SELECT ?property ?value ?published ?source WHERE {{ GRAPH <{PROVENANCE}> {{"
+        f" ?claim <{RDF_NS}subject> <{NEJM}> ; <{RDF_NS}predicate> ?property ;"
+        f" <{RDF_NS}object> ?value ; <{PUBLISHED_FLAG}> ?published ;"
+        f" <{PROV_DERIVED}> ?source }} }}"
+    )
+    rows = _answer(two_sources, claims)
+    assert {row["source"] for row in rows} == set(_record_graphs(both_reference))
+    titles = {
+        r["value"] for r in rows if r["property"] == SINGLE["name"] and r["published"] == "true"
+    }
+    assert len(titles) == 1
+    assert _sorted(rows) == _sorted(_expected(both_reference, claims))
+
+
+def test_two_sources_listed_on_the_html_page(two_sources: TwoSources) -> None:
+    page = httpx.get(two_sources.server.url + path_of(NEJM), headers={"Accept": "text/html"},
+                     timeout=30)  # fmt: skip
+    assert page.status_code == 200
+    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("All statements")]
+    assert sources.count('<li><a href="/graph/') == 2
+    assert "(vufind-text, read " in sources and "(pubmed-xml, read " in sources
+
+
+def test_removing_a_source_recomputes_the_description(
+    two_sources: TwoSources, both_reference: OxigraphStore, catalogue_reference: OxigraphStore
+) -> None:
+    """`publisher remove` of the PubMed record: the description is the catalogue page's
+    alone, on the page, to SPARQL, in the provenance. Ingested again: both again."""
+    env = {**two_sources.endpoints.environment(), "PUBLISHER_INDEX": str(two_sources.index)}
+    removed = run_cli("remove", PUBMED_GRAPH, "--base-uri", BASE, env=env)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    try:
+        assert _record_graphs(catalogue_reference) != _record_graphs(both_reference)
+        _assert_the_description_is(two_sources, catalogue_reference)
+        _assert_the_sources_are(two_sources, catalogue_reference)
+        gone = f"ASK {{ GRAPH <{PUBMED_GRAPH}> {{ ?s ?p ?o }} }}"
+        response = httpx.post(two_sources.server.url + "/sparql", data={"query": gone},
+                              headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+        assert response.json()["boolean"] is False
+    finally:
+        again = run_cli("ingest", "--base-uri", BASE, str(two_source_files()[1]), env=env)
+        assert again.returncode == 0, again.stdout + again.stderr
+    _assert_the_description_is(two_sources, both_reference)
+    _assert_the_sources_are(two_sources, both_reference)

@@ -29,8 +29,8 @@ rather than waiting again for every record).
 
 Answers are read into pyoxigraph's own result types, so callers cannot tell the stores
 apart. What servers get wrong is mended on the way in: Virtuoso writes blank nodes as
-`nodeID://b123` and literals as `typed-literal` in JSON results, and answers ASK as a
-one-row SELECT of `__ASK_RETVAL`.
+`nodeID://b123`, literals as `typed-literal` and booleans as `1` / `0` in JSON results,
+and answers ASK as a one-row SELECT of `__ASK_RETVAL`.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ _NO_PREDICATE = "urn:publisher:no-predicate"
 # 4x as long as in twelve requests of five), and Oxigraph gains nothing past a few records.
 BATCH_BYTES = 64 * 1024
 _SAFE_LABEL = re.compile(r"[^A-Za-z0-9_]")
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _SD_FEATURE = NamedNode(_SD + "feature")
 _SD_UNION_DEFAULT_GRAPH = NamedNode(_SD + "UnionDefaultGraph")
@@ -702,6 +703,9 @@ def _mend_term(term: dict[str, Any]) -> None:
         del term["xml:lang"]  # Virtuoso writes an empty one on some plain literals
     if kind == "typed-literal":
         term["type"] = "literal"
+    if term.get("datatype") == _XSD_BOOLEAN and term.get("value") in ("1", "0"):
+        # Virtuoso writes booleans as 1 and 0 in JSON results ("true" in N-Triples)
+        term["value"] = "true" if term["value"] == "1" else "false"
     elif kind == "bnode":
         label = str(term.get("value", "")).removeprefix("nodeID://").removeprefix("_:")
         term["value"] = _SAFE_LABEL.sub("_", label) or "b"
