@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
-from publisher.mapping.vocab import ontology_namespace
+from publisher.mapping.vocab import PUB
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,19 @@ class Layout:
 
     @property
     def published_flag(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "published")
+        return NamedNode(PUB + "published")
 
     @property
     def pending_flag(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "pendingConsolidation")
+        return NamedNode(PUB + "pendingConsolidation")
 
     @property
     def source_class(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "SourceRecord")
+        return NamedNode(PUB + "SourceRecord")
 
     @property
     def source_format(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "sourceFormat")
+        return NamedNode(PUB + "sourceFormat")
 
     def is_view_graph(self, graph: NamedNode) -> bool:
         """The graphs the published view keeps (not source records)."""
