@@ -73,7 +73,7 @@ def queries(doi: str, author: str, article: str) -> list[Query]:
         ),
         Query(
             "articles per journal (GROUP BY)",
-            dict(example_queries(BASE))["Articles per journal"],
+            dict(example_queries())["Articles per journal"],
             SELECT_JSON,
         ),
         Query(
@@ -338,7 +338,7 @@ def in_process(store: OxigraphStore, query: Query, serialise: bool) -> Callable[
             if isinstance(result, QuerySolutions | QueryBoolean):
                 fmt = pyoxigraph.QueryResultsFormat.JSON
                 return len(result.serialize(format=fmt) or b"")
-            return len(serialize_graph(list(result), GRAPH_BY_MEDIA_TYPE[query.accept], BASE))
+            return len(serialize_graph(list(result), GRAPH_BY_MEDIA_TYPE[query.accept]))
         if isinstance(result, QueryBoolean):
             return int(bool(result))
         return sum(1 for _ in result)

@@ -40,6 +40,7 @@ from publisher.store.base import Store, StoreUnavailable
 from publisher.store.disk import StoreWriteFailed
 from publisher.store.factory import describe_store, open_store
 from publisher.store.layout import Layout
+from publisher.store.legacy import LegacyStore, check_namespace
 from publisher.store.oxigraph import OxigraphStore
 from publisher.store.published import PublishedView, disagreement_counts
 from publisher.store.remote import RemoteStore, RemoteStoreError
@@ -443,8 +444,8 @@ def report(
     )  # fmt: skip
     _require_store(settings)
     with _open_store(settings, read_only=True) as opened:
-        formats = format_counts(opened, settings.base_uri)
-        constraints = constraint_counts(opened, settings.base_uri)
+        formats = format_counts(opened)
+        constraints = constraint_counts(opened)
         disagreements = disagreement_counts(opened, settings.base_uri)
     table = Table("format", "accepted", "rejected", title="Records per format")
     for row in formats:
@@ -697,7 +698,7 @@ def embed(
     if not triples:
         err.print(f"nothing is published about {escape(resource)}")
         raise typer.Exit(1)
-    sys.stdout.write(embed_snippet(triples, settings.base_uri, node))
+    sys.stdout.write(embed_snippet(triples, node))
 
 
 def _require_store(settings: Settings) -> None:
@@ -723,6 +724,7 @@ def _open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Stor
     try:
         if isinstance(opened, RemoteStore):
             opened.check_default_graph()
+        check_namespace(opened, settings.base_uri)
         yield opened
         if isinstance(opened, OxigraphStore) and not read_only:
             opened.flush()
@@ -735,6 +737,9 @@ def _open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Stor
         raise typer.Exit(STORE_UNAVAILABLE) from error
     except RemoteStoreError as error:
         err.print(f"[red]{escape(where)} refused:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    except LegacyStore as error:
+        err.print(f"[red]cannot use {escape(where)}:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
     finally:
         opened.close()
@@ -844,11 +849,18 @@ def _serving_store(settings: Settings, folder: Path) -> Store:
             pass  # exits with a clear error when the store is down or misconfigured
         return open_store(settings)
     try:
-        return OxigraphStore(folder, read_only=not settings.enable_updates)
+        store = OxigraphStore(folder, read_only=not settings.enable_updates)
     except OSError as error:
         how = "read-write (is an ingest running?)" if settings.enable_updates else "read-only"
         err.print(f"[red]cannot open the store at {folder} {how}:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
+    try:
+        check_namespace(store, settings.base_uri)
+    except LegacyStore as error:
+        store.close()
+        err.print(f"[red]cannot serve the store at {folder}:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    return store
 
 
 def _serve(settings: Settings, store: Store) -> None:

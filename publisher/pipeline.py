@@ -136,7 +136,7 @@ class Checker:
     ) -> None:
         self.base_uri = base_uri
         self.mapper = RecordMapper(base_uri)
-        self.validator = ShaclValidator(base_uri, fast=fast)
+        self.validator = ShaclValidator(fast=fast)
         self.published_flag = Layout(base_uri).published_flag
         self.facts = facts  # work out the side database's facts of accepted records
         self.views = views  # and each resource's description from the record alone
@@ -204,7 +204,7 @@ class Checker:
                 assert report is not None
                 outcome.problems = [Problem.from_violation(v) for v in violations]
                 report_graph = f"{mapped.graph.value}/validation"
-                triples = report_triples(report, report_graph, mapped.record, self.mapper.pub)
+                triples = report_triples(report, report_graph, mapped.record)
                 return Checked(outcome, mapped.graph.value, report=_nt(triples))
             stored = [*mapped.triples, *self.mapper.provenance(mapped)]
             outcome.accepted = True

@@ -12,6 +12,8 @@ from functools import cache
 from conftest import REPO, shared_path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
+from publisher.mapping.vocab import PUB
+
 SCHEMA = "https://schema.org/"
 SCHEMA_TTL = ("vocab", "schemaorg-30.0", "schemaorg-current-https.ttl")
 # schema.org's own JSON-LD context (terms -> http://schema.org/), as https://schema.org serves it.
@@ -81,24 +83,21 @@ def schema_org() -> Vocabulary:
 
 
 @cache
-def our_terms(base: str) -> frozenset[URIRef]:
+def our_terms() -> frozenset[URIRef]:
     """Every term ontology/publisher.ttl defines (a class or a property)."""
-    graph = Graph().parse(
-        REPO / "ontology" / "publisher.ttl", format="turtle", publicID=base + "ontology"
-    )
+    graph = Graph().parse(REPO / "ontology" / "publisher.ttl", format="turtle")
     kinds = (RDFS.Class, OWL.Class, RDF.Property, OWL.DatatypeProperty, OWL.ObjectProperty)
     return frozenset(
         s for kind in kinds for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)
     )
 
 
-def unknown_terms(graph: Graph, base: str) -> set[str]:
+def unknown_terms(graph: Graph) -> set[str]:
     """Classes and properties the graph uses that are in none of the allowed vocabularies,
     and schema.org IRIs (anywhere: enumeration members too) that schema.org 30.0 lacks.
     The namespace IRI itself (VoID's `void:vocabulary <https://schema.org/>`) is fine."""
     vocabulary = schema_org()
-    ours = our_terms(base)
-    namespace = base + "ontology#"
+    ours = our_terms()
     used: set[tuple[URIRef, str]] = set()
     for s, p, o in graph:
         used.add((URIRef(p), "property"))
@@ -122,7 +121,7 @@ def unknown_terms(graph: Graph, base: str) -> set[str]:
             }[role]
             if term not in known:
                 bad.add(f"{role} {iri} is not in schema.org 30.0")
-        elif iri.startswith(namespace):
+        elif iri.startswith(PUB):
             if term not in ours:
                 bad.add(f"{role} {iri} is not defined in ontology/publisher.ttl")
         elif role in ("property", "class", "datatype") and not any(

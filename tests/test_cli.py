@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import BASE, EXAMPLES, SEED, SEED_IRI, run_cli
 
+from publisher.mapping.vocab import PUB
 from publisher.store.oxigraph import OxigraphStore
 
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -78,8 +79,7 @@ def test_broken_inputs_rejected_with_reasons_good_ones_stored(
     # nothing of the rejected records was stored: the bad-ISSN copy of the seed did not
     # touch the seed's journal, and there is one graph per accepted record
     source_graphs = (
-        "SELECT (COUNT(DISTINCT ?g) AS ?n) "
-        f"WHERE {{ GRAPH ?g {{ ?g a <{BASE}ontology#SourceRecord> }} }}"
+        f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{PUB}SourceRecord> }} }}"
     )
     assert _count(store, source_graphs) == 2
     # SHACL rejections are kept as validation-report graphs, one per rejected record

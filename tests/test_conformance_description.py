@@ -7,9 +7,10 @@ from pathlib import Path
 
 from conftest import BASE, EXAMPLES, SEED, run_cli
 
+from publisher.mapping.vocab import PUB
 from publisher.store.oxigraph import OxigraphStore
 
-PREFIXES = f"PREFIX pub: <{BASE}ontology#>\n"
+PREFIXES = f"PREFIX pub: <{PUB}>\n"
 GRAPH = f"<{BASE}graph/conformance>"
 DATASET = f"<{BASE}dataset>"
 

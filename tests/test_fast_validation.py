@@ -59,12 +59,12 @@ def records() -> Records:
 
 @pytest.fixture(scope="module")
 def validator() -> ShaclValidator:
-    return ShaclValidator(BASE)
+    return ShaclValidator()
 
 
 @pytest.fixture(scope="module")
 def naive() -> ShaclValidator:
-    return ShaclValidator(BASE, fast=False)
+    return ShaclValidator(fast=False)
 
 
 # --- breakages: each returns a changed copy of a record's triples --------------------
@@ -246,7 +246,7 @@ def test_unknown_features_refuse_the_whole_shapes_graph(extra: str) -> None:
     """What the compiler does not know falls back to pyshacl (the validator's
     `compiled` is then None and validate_many runs pyshacl on every record)."""
     shapes = Graph()
-    for triple in shapes_graph(BASE):
+    for triple in shapes_graph():
         shapes.add(triple)
     shapes.parse(
         data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix shp: <urn:publisher:shapes#> ."

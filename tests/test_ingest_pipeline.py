@@ -10,6 +10,7 @@ from conftest import BASE, EXAMPLES, SEED, run_cli
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from publisher.mapping.vocab import PUB
 from publisher.model import Person, Record, SourceRef
 from publisher.pipeline import Pipeline
 from publisher.store.oxigraph import OxigraphStore
@@ -86,7 +87,7 @@ def test_validation_report_is_stored_and_cleared_when_fixed(tmp_path: Path) -> N
         f"""
         SELECT ?conforms ?path ?format WHERE {{ GRAPH <{graph}> {{
           <{graph}> a <{SH}ValidationReport> ; <{SH}conforms> ?conforms ;
-            <{BASE}ontology#sourceFormat> ?format ; <{SH}result> ?r .
+            <{PUB}sourceFormat> ?format ; <{SH}result> ?r .
           ?r <{SH}resultPath> ?path }} }}""",
     )
     assert ("false", f"{SCHEMA}value", "vufind-text") in rows

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import BASE, SEED
+from conftest import SEED
 
+from publisher.mapping.vocab import PUB
 from publisher.store.oxigraph import OxigraphStore
 
 RECORDS = 600  # about ten batches of 64: mid-way is well before the end
@@ -48,7 +49,6 @@ def _counts(store_dir: Path) -> tuple[int, int, int]:
     if not store_dir.is_dir() or not any(store_dir.iterdir()):
         return 0, 0, 0  # stopped before the store was created
     store = OxigraphStore(store_dir, read_only=True)
-    pub = f"{BASE}ontology#"
     try:
 
         def one(query: str) -> int:
@@ -56,7 +56,7 @@ def _counts(store_dir: Path) -> tuple[int, int, int]:
             return int(row[0].value)
 
         graphs = one(
-            f"SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{pub}SourceRecord> }} }}"
+            f"SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{PUB}SourceRecord> }} }}"
         )
         titled = one(
             "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a <https://schema.org/name> ?t ;"
@@ -64,7 +64,7 @@ def _counts(store_dir: Path) -> tuple[int, int, int]:
         )
         whole = one(f"""SELECT (COUNT(?g) AS ?n) WHERE {{
             {{ SELECT ?g (COUNT(?p) AS ?authors) WHERE {{ GRAPH ?g {{
-                ?g a <{pub}SourceRecord> ; <http://xmlns.com/foaf/0.1/primaryTopic> ?a .
+                ?g a <{PUB}SourceRecord> ; <http://xmlns.com/foaf/0.1/primaryTopic> ?a .
                 ?a <https://schema.org/author> ?p }} }} GROUP BY ?g }}
             FILTER (?authors = 7) }}""")
         return graphs, titled, whole

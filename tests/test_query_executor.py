@@ -251,7 +251,6 @@ def test_construct_is_cut_at_the_row_cap(store_path: Path, media_type: str) -> N
     job = QueryJob(
         "CONSTRUCT WHERE { ?s ?p ?o }",
         graph_media_type=media_type,
-        prefixes_base="http://example.org/",
     )
     body, _, truncated = answer_of(WorkerPool(store_path, workers=1, timeout=10, max_rows=7), job)
     fmt = RdfFormat.N_TRIPLES if media_type == "application/n-triples" else RdfFormat.TURTLE
@@ -260,7 +259,6 @@ def test_construct_is_cut_at_the_row_cap(store_path: Path, media_type: str) -> N
     job = QueryJob(
         "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 7",
         graph_media_type=media_type,
-        prefixes_base="http://example.org/",
     )
     body, _, truncated = answer_of(WorkerPool(store_path, workers=1, timeout=10, max_rows=7), job)
     assert not truncated

@@ -9,8 +9,9 @@ import re
 
 import httpx
 import pytest
-from conftest import BASE, REPO, LiveServer
+from conftest import REPO, LiveServer
 
+from publisher.mapping.vocab import PUB
 from publisher.web import queryui
 
 STATIC = REPO / "publisher" / "web" / "static"
@@ -83,7 +84,7 @@ def test_page_configuration(live_server: LiveServer) -> None:
         "prov": "http://www.w3.org/ns/prov#",
         "dcterms": "http://purl.org/dc/terms/",
         "foaf": "http://xmlns.com/foaf/0.1/",
-        "pub": f"{BASE}ontology#",
+        "pub": PUB,
     }
     names = [e["name"] for e in config["examples"]]
     assert {"Articles by author", "Articles per journal", "Articles mentioning a trial"} <= set(
@@ -94,14 +95,16 @@ def test_page_configuration(live_server: LiveServer) -> None:
 
 
 def test_page_configuration_cannot_close_its_script_element() -> None:
-    text = queryui.page_config("http://example.org/</script><b>&/")
+    text = queryui.page_config()  # the examples' PREFIX lines hold < and >
     assert "<" not in text and ">" not in text and "&" not in text
-    assert json.loads(text)["prefixes"]["pub"] == "http://example.org/</script><b>&/ontology#"
+    config = json.loads(text)
+    assert config["examples"][0]["query"].startswith("PREFIX schema: <https://schema.org/>\n")
+    assert config["prefixes"]["pub"] == PUB
 
 
 @pytest.mark.parametrize("name", [e.name for e in queryui.EXAMPLES])
 def test_every_example_returns_rows(live_server: LiveServer, name: str) -> None:
-    query = dict(queryui.example_queries(live_server.base_uri))[name]
+    query = dict(queryui.example_queries())[name]
     if "\nCONSTRUCT " in query:
         response = httpx.post(
             live_server.url + "/sparql",
@@ -122,7 +125,7 @@ def test_every_example_returns_rows(live_server: LiveServer, name: str) -> None:
 
 def test_example_results(live_server: LiveServer) -> None:
     def rows(name: str) -> list[dict[str, str]]:
-        query = dict(queryui.example_queries(live_server.base_uri))[name]
+        query = dict(queryui.example_queries())[name]
         response = httpx.post(
             live_server.url + "/sparql",
             data={"query": query},

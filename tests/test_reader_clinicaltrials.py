@@ -15,6 +15,7 @@ import httpx
 from conftest import BASE, EXAMPLES, REPO, run_cli, shared_path, start_server, stop_server
 from rdflib import Graph, Literal, URIRef
 
+from publisher.mapping.vocab import PUB
 from publisher.model import (
     DatePrecision,
     Intervention,
@@ -134,9 +135,7 @@ def test_synthetic_fixture_design_interventions_references() -> None:
     assert record.design == ["RANDOMIZED", "NONE"]
     assert record.interventions[0] == Intervention("Trametinib", "DRUG")
     assert record.references == [
-        Reference(
-            record.references[0].citation, "10.1056/NEJMoa1203421", "22663011", "RESULT"
-        )
+        Reference(record.references[0].citation, "10.1056/NEJMoa1203421", "22663011", "RESULT")
     ]
     assert record.status is None and record.start_date is None  # no statusModule
 
@@ -326,7 +325,7 @@ def test_ingest_real_captures_and_dereference(tmp_path: Path) -> None:
     try:
         assert store.query(f"""
             PREFIX s: <{SCHEMA}>
-            PREFIX pub: <{BASE}ontology#>
+            PREFIX pub: <{PUB}>
             PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
             ASK {{ GRAPH <{BASE}graph/ctgov-json/trial/nct/NCT02576665> {{
                 <{trial}> a s:MedicalTrial ;

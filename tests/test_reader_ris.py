@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SHARED, run_cli, shared_path
 
+from publisher.mapping.vocab import PUB
 from publisher.model import Organization, PartialDate, Person, ReadError, Record
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import READERS, detect, read_file
@@ -242,7 +243,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
               ?volume <https://schema.org/volumeNumber> "3" ;
                 <https://schema.org/isPartOf> <http://127.0.0.1:8000/periodical/issn/2050-084X> .
               <http://127.0.0.1:8000/periodical/issn/2050-084X> <https://schema.org/name> "eLife" .
-              GRAPH ?g {{ ?g <http://127.0.0.1:8000/ontology#sourceFormat> "ris" }} }}"""
+              GRAPH ?g {{ ?g <{PUB}sourceFormat> "ris" }} }}"""
         )
         rows = list(
             opened.query(

@@ -24,7 +24,7 @@ BIB_GRAPH = f"{BASE}graph/bibtex/file/bolognese_crossref.bib/id/Sankar_2014"
 PREFIXES = """PREFIX s: <https://schema.org/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX pub: <http://127.0.0.1:8000/ontology#>
+PREFIX pub: <https://w3id.org/scholarly-publisher/ontology#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 

@@ -14,7 +14,6 @@ from test_fast_validation import BASE, CORPUS, SHARED_SAMPLES
 from publisher.harvest.recorder import Recorder, document_from
 from publisher.harvest.sidecar import Sidecar
 from publisher.mapping.records import RecordMapper
-from publisher.mapping.vocab import ontology_namespace
 from publisher.model import ReadError, ReadNotice
 from publisher.pipeline import expand_paths
 from publisher.readers.registry import read_file
@@ -37,7 +36,7 @@ def test_document_from_triples_is_the_stored_graphs_document(tmp_path: Path) -> 
             store.replace_graph(graph, mapped.triples)
             sidecar.graph_stored(graph.value, mapped.article.value, mapped.triples, BASE)
             expected = recorder.document(mapped.article.value)
-            found = document_from(mapped.triples, mapped.article.value, ontology_namespace(BASE))
+            found = document_from(mapped.triples, mapped.article.value)
             assert found == expected, f"{path} record {index}"
             compared += 1
             with_authors += bool(expected.authors)

@@ -399,9 +399,11 @@ def test_bad_pmid_value(record: Graph, shapes: Graph) -> None:
         Result(pmid, SCHEMA.value, SPARQL, SHP["PropertyValue-valueForm"], VALUE_FORM, bad),
         Result(ARTICLE, SCHEMA.identifier, NODE, SHP["Article-identifier"], value=pmid),
     )
-    assert 'The PMID identifier "022663011" (schema:value of an identifier with schema:' \
-        'propertyID "PMID") is not well-formed: it must be a PubMed number of 1 to 9 digits, ' \
+    assert (
+        'The PMID identifier "022663011" (schema:value of an identifier with schema:'
+        'propertyID "PMID") is not well-formed: it must be a PubMed number of 1 to 9 digits, '
         "for example 22663011." in messages(report)
+    )
     record.set((pmid, SCHEMA.value, Literal("22663011")))
     assert validate(record, shapes)[0]  # the well-formed number passes
 
@@ -604,6 +606,7 @@ def test_author_list_missing_while_authors_exist(record: Graph, shapes: Graph) -
             SPARQL,
             SHP["Article-authorListRequired"],
             SHP["Article-authorListRequired-sparql"],
+            ARTICLE,  # a node shape's result: its value node is the focus node
         ),
     )
 

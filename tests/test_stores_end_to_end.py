@@ -42,6 +42,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from remote_stores import Endpoints, oxigraph_server, virtuoso_server
 
+from publisher.mapping.vocab import PUB
 from publisher.store.layout import Layout
 from publisher.store.migrate import VIEW, graph_sizes
 from publisher.store.oxigraph import OxigraphStore
@@ -275,7 +276,7 @@ DATASET_QUERIES = {
     "GRAPH <iri>, prefixed": f"PREFIX g: <{BASE}graph/> SELECT (COUNT(*) AS ?n) WHERE {{"
     f" GRAPH g:provenance {{ ?s <{PROV_DERIVED}> ?g }} }}",
     "a record graph outside the view": "SELECT (COUNT(*) AS ?n) WHERE"
-    f" {{ ?g a <{BASE}ontology#SourceRecord> }}",
+    f" {{ ?g a <{PUB}SourceRecord> }}",
     # Virtuoso: a named-graph-uri for GRAPH <iri> would hide the graphs GRAPH ?g reaches.
     "view, GRAPH <iri> and GRAPH ?g": f"SELECT (COUNT(*) AS ?n) WHERE {{ <{SEED_IRI}> ?p ?o"
     f" GRAPH <{BASE}graph/provenance> {{ <{SEED_IRI}> <{PROV_DERIVED}> ?g }}"

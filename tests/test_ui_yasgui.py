@@ -127,7 +127,7 @@ def test_page_is_yasgui_from_our_own_files(page: tuple[Any, Traffic]) -> None:
     assert "/static/yasgui/yasgui.min.css" in loaded
     # The editor starts with our prefixes and the first example.
     query = browser_page.evaluate("window.queryUI.yasgui.getTab().getQuery()")
-    assert "PREFIX pub: <http://127.0.0.1:8000/ontology#>" in query
+    assert "PREFIX pub: <https://w3id.org/scholarly-publisher/ontology#>" in query
     assert "PREFIX bibo: <http://purl.org/ontology/bibo/>" in query
     # The endpoint is ours, relative to wherever the page came from.
     assert browser_page.evaluate("window.queryUI.yasgui.getTab().getEndpoint()") == "/sparql"
@@ -191,9 +191,7 @@ def test_truncated_results_show_a_note(browser: Any, capped_server: LiveServer) 
         note.wait_for(state="visible", timeout=30_000)
         assert "Results truncated at 3 rows" in note.inner_text()
         assert len(column(page, "title")) == 3
-        trials = dict(queryui.example_queries(capped_server.base_uri))[
-            "Articles mentioning a trial"
-        ]
+        trials = dict(queryui.example_queries())["Articles mentioning a trial"]
         page.evaluate("query => { window.queryUI.yasgui.getTab().setQuery(query); }", trials)
         page.click(f"{ACTIVE} .yasqe_queryButton")
         note.wait_for(state="detached", timeout=30_000)

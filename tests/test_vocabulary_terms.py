@@ -66,7 +66,7 @@ def samples() -> Graph:
 
 
 def test_every_emitted_term_exists(samples: Graph) -> None:
-    assert unknown_terms(samples, BASE) == set()
+    assert unknown_terms(samples) == set()
 
 
 def test_schema_org_properties_are_used_within_their_domains(samples: Graph) -> None:

@@ -87,7 +87,7 @@ def _write_nquads(store: Source, output: Any, base_uri: str) -> None:
 
 
 def _write_turtle(store: Source, output: Any, base_uri: str) -> None:
-    serialize(_published(store, base_uri), output, RdfFormat.TURTLE, prefixes=prefixes(base_uri))
+    serialize(_published(store, base_uri), output, RdfFormat.TURTLE, prefixes=prefixes())
 
 
 SPECS = [

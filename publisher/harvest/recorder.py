@@ -18,10 +18,10 @@ from publisher.mapping.identity import Identity
 from publisher.mapping.vocab import (
     FOAF,
     PROV,
+    PUB,
     RDF_TYPE,
     SCHEMA,
     SCHEMA_NAME,
-    ontology_namespace,
     schema,
 )
 from publisher.store.base import Store, StoreUnavailable
@@ -58,7 +58,6 @@ class Recorder:
         self.sidecar = sidecar
         self.store = store
         self.base_uri = base_uri
-        self.pub = ontology_namespace(base_uri)
         self.identity = Identity(base_uri)
 
     def stored(
@@ -111,7 +110,7 @@ class Recorder:
         (the usual case), the entry comes from the triples in hand: the same fields as
         `document`, without asking the store for what was just written to it."""
         if self.sidecar.graphs_of(main) == [graph]:
-            return document or document_from(triples, main, self.pub)
+            return document or document_from(triples, main)
         return self.document(main)
 
     def document(self, resource: str) -> Document:
@@ -119,7 +118,7 @@ class Recorder:
         (the graphs whose foaf:primaryTopic it is), each read on its own."""
         fields: dict[str, list[tuple[str, str]]] = {}
         for graph in self.sidecar.graphs_of(resource):
-            query = _DOCUMENT_QUERY.format(g=NamedNode(graph), r=NamedNode(resource), pub=self.pub)
+            query = _DOCUMENT_QUERY.format(g=NamedNode(graph), r=NamedNode(resource), pub=PUB)
             result = self.store.query(query)
             assert isinstance(result, QuerySolutions)
             for row in result:
@@ -142,7 +141,7 @@ class Recorder:
         just been ingested at its prov:generatedAtTime. Returns how many."""
         result = self.store.query(f"""
             SELECT ?g ?main ?t WHERE {{
-              GRAPH ?g {{ ?g a <{self.pub}SourceRecord> ; <{FOAF}primaryTopic> ?main ;
+              GRAPH ?g {{ ?g a <{PUB}SourceRecord> ; <{FOAF}primaryTopic> ?main ;
                              <{PROV}generatedAtTime> ?t }}
             }} ORDER BY ?t ?g""")
         assert isinstance(result, QuerySolutions)
@@ -170,7 +169,7 @@ _SUBJECT_LINKS = [schema("about"), schema("healthCondition")]
 _PERIODICAL = schema("Periodical")
 
 
-def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Document:
+def document_from(triples: Iterable[Triple], resource: str) -> Document:
     """`_DOCUMENT_QUERY` evaluated over one graph's triples in Python: a record's search
     entry computed where its triples already are (tests hold the two to the same result)."""
     about: dict[object, dict[NamedNode, list[object]]] = {}
@@ -183,7 +182,7 @@ def document_from(triples: Iterable[Triple], resource: str, pub: str) -> Documen
         found = about.get(subject, {})
         return [o.value for p in predicates for o in found.get(p, []) if isinstance(o, Literal)]
 
-    agents = [NamedNode(p) for p in [*_AGENT_LINKS, f"{pub}collaborator"]]
+    agents = [NamedNode(p) for p in [*_AGENT_LINKS, f"{PUB}collaborator"]]
     authors = sorted(
         ((who.value if isinstance(who, NamedNode) else "", name)
          for p in agents for who in own.get(p, []) for name in texts(who, SCHEMA_NAME)),
@@ -213,7 +212,7 @@ def facts_of(
     """Everything `Recorder.stored` works out from a graph's triples, for a worker process
     to do in parallel: the side database's facts, and the search entry of `main`."""
     facts = GraphFacts.of(triples, graph, base_uri)
-    return facts, document_from(triples, main, ontology_namespace(base_uri))
+    return facts, document_from(triples, main)
 
 
 def _part_of_closure(start: NamedNode, about: dict[object, dict[NamedNode, list[object]]]
@@ -252,7 +251,7 @@ def harvesting(
     interrupted = False
     try:
         if sidecar.created and bool(store.query(
-            f"ASK {{ GRAPH ?g {{ ?g a <{ontology_namespace(base_uri)}SourceRecord> }} }}"
+            f"ASK {{ GRAPH ?g {{ ?g a <{PUB}SourceRecord> }} }}"
         )):  # fmt: skip
             count = recorder.backfill()
             log.warning("side database %s built from %d stored records", sidecar.path, count)

@@ -26,6 +26,7 @@ from publisher.mapping.vocab import (
     BIBO_AUTHOR_LIST,
     FOAF,
     PROV,
+    PUB,
     RDF_FIRST,
     RDF_NIL,
     RDF_REST,
@@ -36,7 +37,6 @@ from publisher.mapping.vocab import (
     XSD_GYEAR,
     XSD_GYEARMONTH,
     XSD_INTEGER,
-    ontology_namespace,
     schema,
 )
 from publisher.model import (
@@ -93,7 +93,6 @@ class RecordMapper:
 
     def __init__(self, base_uri: str) -> None:
         self.minter = IriMinter(base_uri)
-        self.pub = ontology_namespace(base_uri)
 
     def map(self, record: AnyRecord, key: str | None = None) -> MappedRecord:
         """Map one record; `key` overrides the article key (identity resolution found the
@@ -124,19 +123,19 @@ class RecordMapper:
         out = _Triples()
         graph = mapped.graph
         stamp = (when or datetime.now(UTC)).replace(microsecond=0).isoformat()
-        out.add(graph, RDF_TYPE, NamedNode(self.pub + "SourceRecord"))
+        out.add(graph, RDF_TYPE, NamedNode(PUB + "SourceRecord"))
         out.add(graph, RDF_TYPE, NamedNode(PROV + "Entity"))
         out.add(graph, NamedNode(FOAF + "primaryTopic"), mapped.article)
-        out.add(graph, NamedNode(self.pub + "sourceFormat"), Literal(source.format))
+        out.add(graph, NamedNode(PUB + "sourceFormat"), Literal(source.format))
         out.add(graph, NamedNode(PROV + "generatedAtTime"), Literal(stamp, datatype=XSD_DATETIME))
         origin = BlankNode()
         out.add(graph, NamedNode(PROV + "wasDerivedFrom"), origin)
         out.add(origin, RDF_TYPE, NamedNode(PROV + "Entity"))
-        out.add(origin, NamedNode(self.pub + "sourceFile"), Literal(_file_name(source.path)))
+        out.add(origin, NamedNode(PUB + "sourceFile"), Literal(_file_name(source.path)))
         position = Literal(str(source.position), datatype=XSD_INTEGER)
-        out.add(origin, NamedNode(self.pub + "recordPosition"), position)
+        out.add(origin, NamedNode(PUB + "recordPosition"), position)
         if source_id := getattr(mapped.record, "source_id", None):
-            out.add(origin, NamedNode(self.pub + "sourceId"), Literal(source_id))
+            out.add(origin, NamedNode(PUB + "sourceId"), Literal(source_id))
         activity = BlankNode()
         out.add(graph, NamedNode(PROV + "wasGeneratedBy"), activity)
         out.add(activity, RDF_TYPE, NamedNode(PROV + "Activity"))
@@ -396,7 +395,6 @@ class TrialMapper:
     def __init__(self, mapper: RecordMapper, out: _Triples) -> None:
         self.mapper = mapper
         self.minter = mapper.minter
-        self.pub = mapper.pub
         self.out = out
 
     def map(self, record: TrialRecord) -> NamedNode:
@@ -419,9 +417,9 @@ class TrialMapper:
             if date:
                 out.add(trial, schema(prop), _date_literal(date))
         for phase in record.phases:
-            out.add(trial, NamedNode(self.pub + "trialPhase"), Literal(phase))
+            out.add(trial, NamedNode(PUB + "trialPhase"), Literal(phase))
         if record.study_type:
-            out.add(trial, NamedNode(self.pub + "studyType"), Literal(record.study_type))
+            out.add(trial, NamedNode(PUB + "studyType"), Literal(record.study_type))
         for design in record.design:
             self._design(trial, design)
         for condition in record.conditions:
@@ -432,7 +430,7 @@ class TrialMapper:
         for keyword in record.keywords:
             out.add(trial, schema("keywords"), Literal(keyword))
         for intervention in record.interventions:
-            out.add(trial, NamedNode(self.pub + "intervention"), self._intervention(intervention))
+            out.add(trial, NamedNode(PUB + "intervention"), self._intervention(intervention))
         if record.sponsor:
             sponsor = NamedNode(self.minter.organization(key, "sponsor", 1))
             _organization(out, sponsor, record.sponsor)
@@ -440,10 +438,10 @@ class TrialMapper:
         for position, collaborator in enumerate(record.collaborators, 1):
             member = NamedNode(self.minter.organization(key, "collaborator", position))
             _organization(out, member, collaborator)
-            out.add(trial, NamedNode(self.pub + "collaborator"), member)
+            out.add(trial, NamedNode(PUB + "collaborator"), member)
         if record.enrollment is not None:
             enrollment = Literal(str(record.enrollment), datatype=XSD_INTEGER)
-            out.add(trial, NamedNode(self.pub + "enrollment"), enrollment)
+            out.add(trial, NamedNode(PUB + "enrollment"), enrollment)
         for reference in record.references:
             if (cited := self._reference(reference)) is not None:
                 out.add(trial, schema("citation"), cited)
@@ -455,7 +453,7 @@ class TrialMapper:
         if member:
             self.out.add(trial, schema("trialDesign"), schema(member))
         else:
-            self.out.add(trial, NamedNode(self.pub + "design"), Literal(design))
+            self.out.add(trial, NamedNode(PUB + "design"), Literal(design))
 
     def _intervention(self, intervention: Intervention) -> BlankNode:
         node = BlankNode()
@@ -465,7 +463,7 @@ class TrialMapper:
         for other in intervention.other_names:
             self.out.add(node, schema("alternateName"), Literal(other))
         if intervention.kind:
-            self.out.add(node, NamedNode(self.pub + "interventionType"), Literal(intervention.kind))
+            self.out.add(node, NamedNode(PUB + "interventionType"), Literal(intervention.kind))
         return node
 
     def _reference(self, reference: Reference) -> NamedNode | None:

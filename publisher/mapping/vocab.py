@@ -15,15 +15,23 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 OWL = "http://www.w3.org/2002/07/owl#"
 SH = "http://www.w3.org/ns/shacl#"
 
+# Our own vocabulary (ontology/publisher.ttl) has one fixed, persistent IRI, the same
+# for every deployment whatever its base URI, so that two deployments' data can be
+# compared with one query and the shapes name its terms without a base. A w3id.org
+# IRI: the permanent-identifier service can redirect it to wherever the project
+# publishes the document. Every deployment also serves it at {base}ONTOLOGY_PATH.
+ONTOLOGY = "https://w3id.org/scholarly-publisher/ontology"
+PUB = ONTOLOGY + "#"
 ONTOLOGY_PATH = "ontology"
 
 
-def ontology_namespace(base_uri: str) -> str:
-    """Our own vocabulary lives under the deployment's base, so the server can publish it."""
+def legacy_namespace(base_uri: str) -> str:
+    """The namespace stores written before the fixed one used: {base}ontology#, one per
+    deployment (publisher.store.legacy tells such a store apart and refuses it)."""
     return f"{base_uri}{ONTOLOGY_PATH}#"
 
 
-def prefixes(base_uri: str) -> dict[str, str]:
+def prefixes() -> dict[str, str]:
     """Prefixes for Turtle output and SPARQL examples."""
     return {
         "schema": SCHEMA,
@@ -34,7 +42,7 @@ def prefixes(base_uri: str) -> dict[str, str]:
         "prov": PROV,
         "dcterms": DCTERMS,
         "foaf": FOAF,
-        "pub": ontology_namespace(base_uri),
+        "pub": PUB,
     }
 
 

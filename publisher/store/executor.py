@@ -85,7 +85,6 @@ class QueryJob:
     graph_media_type: str | None = "text/turtle"
     results_refusal: str = ""
     graph_refusal: str = ""
-    prefixes_base: str = ""  # the base URI whose prefixes Turtle and JSON-LD answers use
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def run_query(store: Store, job: QueryJob, max_rows: int) -> QueryAnswer:
         from publisher.web.formats import GRAPH_BY_MEDIA_TYPE, serialize_graph
 
         graph_format = GRAPH_BY_MEDIA_TYPE[job.graph_media_type]
-        body = serialize_graph(triples[:max_rows], graph_format, job.prefixes_base)
+        body = serialize_graph(triples[:max_rows], graph_format)
         return QueryAnswer(body, job.graph_media_type, truncated)
     except SyntaxError as error:
         raise QueryFailed("syntax", str(error)) from error

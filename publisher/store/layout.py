@@ -7,7 +7,7 @@ from functools import cached_property
 
 from pyoxigraph import NamedNode
 
-from publisher.mapping.vocab import ontology_namespace
+from publisher.mapping.vocab import PUB
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,19 @@ class Layout:
 
     @cached_property
     def published_flag(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "published")
+        return NamedNode(PUB + "published")
 
     @cached_property
     def pending_flag(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "pendingConsolidation")
+        return NamedNode(PUB + "pendingConsolidation")
 
     @cached_property
     def source_class(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "SourceRecord")
+        return NamedNode(PUB + "SourceRecord")
 
     @cached_property
     def source_format(self) -> NamedNode:
-        return NamedNode(ontology_namespace(self.base) + "sourceFormat")
+        return NamedNode(PUB + "sourceFormat")
 
     def is_view_graph(self, graph: NamedNode) -> bool:
         """The graphs the published view keeps (not source records)."""

@@ -16,11 +16,11 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.mapping.vocab import FOAF, PROV, RDF_TYPE, XSD_DATETIME, XSD_INTEGER
+from publisher.mapping.vocab import FOAF, PROV, PUB, RDF_TYPE, XSD_DATETIME, XSD_INTEGER
 from publisher.model import AnyRecord, TrialRecord
 
 
-def report_triples(report: Graph, report_iri: str, record: AnyRecord, pub: str) -> list[Triple]:
+def report_triples(report: Graph, report_iri: str, record: AnyRecord) -> list[Triple]:
     """pyshacl's report graph as pyoxigraph triples, rooted at `report_iri`."""
     roots = set(report.subjects(RDF.type, SH.ValidationReport))
     root = NamedNode(report_iri)
@@ -46,28 +46,28 @@ def report_triples(report: Graph, report_iri: str, record: AnyRecord, pub: str) 
         subject, obj = convert(s), convert(o)
         assert not isinstance(subject, Literal)
         triples.append(Triple(subject, NamedNode(str(p)), obj))
-    triples.extend(_about(root, record, pub))
+    triples.extend(_about(root, record))
     return triples
 
 
-def _about(root: NamedNode, record: AnyRecord, pub: str) -> list[Triple]:
+def _about(root: NamedNode, record: AnyRecord) -> list[Triple]:
     source = record.source
     origin = BlankNode()
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
     title = record.display_title if isinstance(record, TrialRecord) else record.title
     triples = [
-        Triple(root, NamedNode(pub + "sourceFormat"), Literal(source.format)),
+        Triple(root, NamedNode(PUB + "sourceFormat"), Literal(source.format)),
         Triple(root, NamedNode(PROV + "generatedAtTime"), Literal(stamp, datatype=XSD_DATETIME)),
         Triple(root, NamedNode(PROV + "wasDerivedFrom"), origin),
         Triple(origin, RDF_TYPE, NamedNode(PROV + "Entity")),
         Triple(
             origin,
-            NamedNode(pub + "sourceFile"),
+            NamedNode(PUB + "sourceFile"),
             Literal(source.path.replace("\\", "/").rsplit("/", 1)[-1]),
         ),
         Triple(
             origin,
-            NamedNode(pub + "recordPosition"),
+            NamedNode(PUB + "recordPosition"),
             Literal(str(source.position), datatype=XSD_INTEGER),
         ),
     ]

@@ -49,19 +49,19 @@ Validation = tuple[list["Violation"], Graph | None]
 
 
 @cache
-def shapes_graph(base_uri: str) -> Graph:
-    """The shapes, with our vocabulary's relative namespace resolved against the base URI."""
+def shapes_graph() -> Graph:
+    """The shapes (absolute IRIs only: our vocabulary's namespace is the fixed one)."""
     graph = Graph()
-    graph.parse(data_path("shapes", "publisher.ttl"), format="turtle", publicID=base_uri)
+    graph.parse(data_path("shapes", "publisher.ttl"), format="turtle")
     return graph
 
 
 @cache
-def compiled_shapes(base_uri: str) -> CompiledShapes | None:
+def compiled_shapes() -> CompiledShapes | None:
     """The shapes compiled for the fast path, or None (pyshacl for every record) when
     they use something the compiler does not handle."""
     try:
-        return CompiledShapes(shapes_graph(base_uri))
+        return CompiledShapes(shapes_graph())
     except Unsupported as reason:
         log.warning("fast validation off, pyshacl validates every record: %s", reason)
         return None
@@ -134,10 +134,10 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 class ShaclValidator:
     """Validates record graphs against the project's shapes (loaded once)."""
 
-    def __init__(self, base_uri: str, *, fast: bool = True) -> None:
-        self.shapes = shapes_graph(base_uri)
-        self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
-        self.compiled = compiled_shapes(base_uri) if fast else None
+    def __init__(self, *, fast: bool = True) -> None:
+        self.shapes = shapes_graph()
+        self.curies = sorted(prefixes().items(), key=lambda kv: -len(kv[1]))
+        self.compiled = compiled_shapes() if fast else None
 
     def validate_many(self, records: Sequence[Sequence[Triple]]) -> list[Validation]:
         """`validate_with_report` for a batch: the compiled shapes pass the records that

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
-from publisher.mapping.vocab import RDF, SH, XSD, ontology_namespace
+from publisher.mapping.vocab import PUB, RDF, SH, XSD
 from publisher.store.base import Store
 
 
@@ -31,33 +31,31 @@ class ConstraintCount:
     results: int
 
 
-def format_counts(store: Store, base_uri: str) -> list[FormatCount]:
-    pub = ontology_namespace(base_uri)
+def format_counts(store: Store) -> list[FormatCount]:
     accepted = _counts(
         store,
         f"""
         SELECT ?format (COUNT(DISTINCT ?g) AS ?n) WHERE {{
-          GRAPH ?g {{ ?g a <{pub}SourceRecord> ; <{pub}sourceFormat> ?format }}
+          GRAPH ?g {{ ?g a <{PUB}SourceRecord> ; <{PUB}sourceFormat> ?format }}
         }} GROUP BY ?format""",
     )
     rejected = _counts(
         store,
         f"""
         SELECT ?format (COUNT(DISTINCT ?g) AS ?n) WHERE {{
-          GRAPH ?g {{ ?g a <{SH}ValidationReport> ; <{pub}sourceFormat> ?format }}
+          GRAPH ?g {{ ?g a <{SH}ValidationReport> ; <{PUB}sourceFormat> ?format }}
         }} GROUP BY ?format""",
     )
     names = sorted(set(accepted) | set(rejected))
     return [FormatCount(n, accepted.get(n, 0), rejected.get(n, 0)) for n in names]
 
 
-def constraint_counts(store: Store, base_uri: str) -> list[ConstraintCount]:
-    pub = ontology_namespace(base_uri)
+def constraint_counts(store: Store) -> list[ConstraintCount]:
     result = store.query(f"""
         SELECT ?format ?shape ?path ?component
                (COUNT(DISTINCT ?g) AS ?records) (COUNT(DISTINCT ?r) AS ?results) WHERE {{
           GRAPH ?g {{
-            ?g a <{SH}ValidationReport> ; <{pub}sourceFormat> ?format ; <{SH}result> ?r .
+            ?g a <{SH}ValidationReport> ; <{PUB}sourceFormat> ?format ; <{SH}result> ?r .
             ?r <{SH}sourceShape> ?shape ; <{SH}sourceConstraintComponent> ?component .
             OPTIONAL {{ ?r <{SH}resultPath> ?path }}
           }}
@@ -114,7 +112,6 @@ def dataset_iri(base_uri: str) -> NamedNode:
 def write_conformance(store: Store, base_uri: str) -> None:
     """Publish the dataset's conformance (records accepted / rejected, per format and
     per shape) as part of its description, recomputed from the store after each ingest."""
-    pub = ontology_namespace(base_uri)
     dataset = dataset_iri(base_uri)
     triples: list[Triple] = []
 
@@ -126,22 +123,22 @@ def write_conformance(store: Store, base_uri: str) -> None:
     def count(value: int) -> Literal:
         return Literal(str(value), datatype=NamedNode(XSD + "integer"))
 
-    formats = format_counts(store, base_uri)
-    add(dataset, RDF + "type", NamedNode(pub + "Dataset"))
-    add(dataset, pub + "acceptedRecords", count(sum(f.accepted for f in formats)))
-    add(dataset, pub + "rejectedRecords", count(sum(f.rejected for f in formats)))
+    formats = format_counts(store)
+    add(dataset, RDF + "type", NamedNode(PUB + "Dataset"))
+    add(dataset, PUB + "acceptedRecords", count(sum(f.accepted for f in formats)))
+    add(dataset, PUB + "rejectedRecords", count(sum(f.rejected for f in formats)))
     for row in formats:
         node = BlankNode()
-        add(dataset, pub + "conformance", node)
-        add(node, pub + "sourceFormat", Literal(row.format))
-        add(node, pub + "acceptedRecords", count(row.accepted))
-        add(node, pub + "rejectedRecords", count(row.rejected))
+        add(dataset, PUB + "conformance", node)
+        add(node, PUB + "sourceFormat", Literal(row.format))
+        add(node, PUB + "acceptedRecords", count(row.accepted))
+        add(node, PUB + "rejectedRecords", count(row.rejected))
     per_shape: dict[str, int] = defaultdict(int)
-    for constraint in constraint_counts(store, base_uri):
+    for constraint in constraint_counts(store):
         per_shape[constraint.shape] += constraint.records
     for shape, records in sorted(per_shape.items()):
         node = BlankNode()
-        add(dataset, pub + "violatedShape", node)
-        add(node, pub + "shape", Literal(shape))
-        add(node, pub + "rejectedRecords", count(records))
+        add(dataset, PUB + "violatedShape", node)
+        add(node, PUB + "shape", Literal(shape))
+        add(node, PUB + "rejectedRecords", count(records))
     store.replace_graph(conformance_graph(base_uri), triples)

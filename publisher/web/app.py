@@ -11,7 +11,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-import rdflib
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from publisher.config import Settings
 from publisher.harvest.sidecar import Sidecar
 from publisher.mapping.identity import alias_target
-from publisher.mapping.vocab import ONTOLOGY_PATH, SCHEMA, prefixes
+from publisher.mapping.vocab import ONTOLOGY, ONTOLOGY_PATH, SCHEMA, prefixes
 from publisher.resources import data_path
 from publisher.store.base import Store, StoreUnavailable
 from publisher.store.executor import QueryExecutor, executor_for
@@ -119,7 +118,7 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
     base = settings.base_uri
     layout = Layout(base)
     views = ViewBuilder(base, store)
-    ontology = _load_ontology(base)
+    ontology = _load_ontology()
     # Before the catch-all route below, or that would answer for /static/... too.
     app.mount(queryui.STATIC_PATH, StaticFiles(directory=STATIC), name="static")
 
@@ -173,13 +172,13 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
             # The form only for clients that prefer HTML to results (browsers): `*/*` alone
             # (curl, libraries) ties, the tie goes to results, and the answer is the 400.
             if negotiate(request.headers.get("accept"), [*SPARQL_RESULTS, HTML]) == HTML:
-                examples = _example_query(base)
+                examples = _example_query()
                 html = (
                     _templates()
                     .get_template("sparql.html")
                     .render(
                         example=examples,
-                        config=queryui.page_config(base),
+                        config=queryui.page_config(),
                         static=queryui.STATIC_PATH,
                     )
                 )
@@ -201,8 +200,10 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:
-        iri = NamedNode(base + ONTOLOGY_PATH)
-        return _represent(request, iri, ontology, base, views)
+        # Every deployment publishes the vocabulary here; the document is about the
+        # vocabulary's own, fixed IRI (ONTOLOGY), the same for every deployment.
+        here = NamedNode(base + ONTOLOGY_PATH)
+        return _represent(request, here, ontology, base, views, topic=NamedNode(ONTOLOGY))
 
     @app.api_route(
         "/{path:path}",
@@ -274,13 +275,16 @@ def _represent(
     base: str,
     views: ViewBuilder,
     modified: datetime | None = None,
+    topic: NamedNode | None = None,
 ) -> Response:
     """One representation of a description, with its validators (ETag, Last-Modified:
     `modified`, see publisher.web.caching) and Link headers; 304 when the client has it.
-    `?embed` answers just the page's JSON-LD <script> block."""
+    `?embed` answers just the page's JSON-LD <script> block. `iri` is where it is served,
+    `topic` what it describes when that is another IRI (the vocabulary's fixed one)."""
+    about = topic or iri
     embed = "embed" in request.query_params
     media_type = HTML if embed else _media_type(request)
-    view = views.resource(iri, triples) if media_type == HTML and not embed else None
+    view = views.resource(about, triples) if media_type == HTML and not embed else None
     if view is not None:
         views.provenance(view)
     # A page also shows its journal chain and its sources (with what they disagree on),
@@ -296,9 +300,9 @@ def _represent(
     if caching.not_modified(request.headers, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
     if embed:
-        return HTMLResponse(jsonld.embed_snippet(triples, base, iri), headers=headers)
+        return HTMLResponse(jsonld.embed_snippet(triples, about), headers=headers)
     if view is not None:
-        document = jsonld.to_jsonld(triples, base, iri)
+        document = jsonld.to_jsonld(triples, about)
         html = (
             _templates()
             .get_template("resource.html")
@@ -309,7 +313,7 @@ def _represent(
             )
         )
         return HTMLResponse(html, headers=headers)
-    body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], base, iri)
+    body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], about)
     return Response(body, media_type=content_type(media_type), headers=headers)
 
 
@@ -327,13 +331,10 @@ def _links(iri: NamedNode, base: str, served: str | None) -> str:
     return caching.link_header(links)
 
 
-def _load_ontology(base: str) -> list[Triple]:
-    """The vocabulary file has relative IRIs; resolve them against where we publish it."""
-    document = base + ONTOLOGY_PATH
-    graph = rdflib.Graph()
-    graph.parse(data_path("ontology", "publisher.ttl"), format="turtle", publicID=document)
-    nt = graph.serialize(format="nt", encoding="utf-8")
-    return [quad.triple for quad in parse(nt, format=RdfFormat.N_TRIPLES)]
+def _load_ontology() -> list[Triple]:
+    """The vocabulary file, as it is: its IRIs are absolute (the fixed namespace)."""
+    path = data_path("ontology", "publisher.ttl")
+    return [quad.triple for quad in parse(path=path, format=RdfFormat.TURTLE)]
 
 
 LANDING = {"articles": "articles", "periodicals": "journals", "trials": "trials"}
@@ -372,8 +373,8 @@ def _dates(store: Store, articles: list[str]) -> dict[str, str]:
     }
 
 
-def _example_query(base: str) -> str:
-    lines = [f"PREFIX {p}: <{ns}>" for p, ns in prefixes(base).items() if p in ("schema", "bibo")]
+def _example_query() -> str:
+    lines = [f"PREFIX {p}: <{ns}>" for p, ns in prefixes().items() if p in ("schema", "bibo")]
     lines += [
         "SELECT ?article ?title WHERE {",
         "  ?article a schema:ScholarlyArticle ; schema:name ?title .",

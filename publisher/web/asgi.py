@@ -12,10 +12,16 @@ from fastapi import FastAPI
 
 from publisher.config import Settings
 from publisher.store.factory import open_store
+from publisher.store.legacy import check_namespace
 from publisher.web.app import create_app
 
 
 def create() -> FastAPI:
     settings = Settings()
     store = open_store(settings, read_only=not settings.enable_updates)
+    try:
+        check_namespace(store, settings.base_uri)  # LegacyStore: a message, no server
+    except BaseException:
+        store.close()
+        raise
     return create_app(settings, store)

@@ -89,9 +89,9 @@ def content_type(media_type: str) -> str:
 
 
 def serialize_graph(
-    triples: list[Triple], fmt: GraphFormat, base_uri: str, main: NamedNode | None = None
+    triples: list[Triple], fmt: GraphFormat, main: NamedNode | None = None
 ) -> bytes:
     if fmt.oxigraph is None:
-        return jsonld.dumps(jsonld.to_jsonld(triples, base_uri, main))
-    names = prefixes(base_uri) if fmt.oxigraph == RdfFormat.TURTLE else None
+        return jsonld.dumps(jsonld.to_jsonld(triples, main))
+    names = prefixes() if fmt.oxigraph == RdfFormat.TURTLE else None
     return serialize(triples, format=fmt.oxigraph, prefixes=names) or b""

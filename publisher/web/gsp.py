@@ -107,8 +107,7 @@ class GraphStore:
         if head:
             return Response(media_type=media_type, headers=headers)
         triples = await run_in_threadpool(self.store.graph_triples, graph)
-        base = self.endpoint.settings.base_uri
-        body = await run_in_threadpool(serialize_graph, triples, graph_format, base)
+        body = await run_in_threadpool(serialize_graph, triples, graph_format)
         return Response(body, media_type=media_type, headers=headers)
 
     async def body(self, request: Request, graph: NamedNode | None) -> list[Triple]:

@@ -37,9 +37,9 @@ LINK_TERMS = ("url", "sameAs")
 DATE_TERMS = frozenset({"datePublished", "dateModified", "dateCreated", "startDate", "endDate"})
 
 
-def context(base_uri: str, dates: dict[str, str] | None = None) -> JsonObject:
+def context(dates: dict[str, str] | None = None) -> JsonObject:
     ctx: JsonObject = {"@vocab": SCHEMA}
-    ctx.update({p: ns for p, ns in prefixes(base_uri).items() if p != "schema"})
+    ctx.update({p: ns for p, ns in prefixes().items() if p != "schema"})
     for term in LINK_TERMS:
         ctx[term] = {"@id": SCHEMA + term, "@type": "@id"}
     for term, datatype in sorted((dates or {}).items()):
@@ -48,9 +48,9 @@ def context(base_uri: str, dates: dict[str, str] | None = None) -> JsonObject:
 
 
 class _Builder:
-    def __init__(self, triples: list[Triple], base_uri: str) -> None:
+    def __init__(self, triples: list[Triple]) -> None:
         self.prefixes = sorted(
-            ((p, ns) for p, ns in prefixes(base_uri).items() if p != "schema"),
+            ((p, ns) for p, ns in prefixes().items() if p != "schema"),
             key=lambda kv: -len(kv[1]),
         )
         self.by_subject: dict[str, list[Triple]] = defaultdict(list)
@@ -182,9 +182,9 @@ class _Builder:
         return items
 
 
-def to_jsonld(triples: list[Triple], base_uri: str, main: NamedNode | None = None) -> JsonObject:
+def to_jsonld(triples: list[Triple], main: NamedNode | None = None) -> JsonObject:
     """A JSON-LD document; `main` (if given) is the top object, the rest nested in it."""
-    builder = _Builder(triples, base_uri)
+    builder = _Builder(triples)
     roots: list[JsonObject] = []
     if main is not None and str(main) in builder.by_subject:
         roots.append(builder.node(main))
@@ -200,7 +200,7 @@ def to_jsonld(triples: list[Triple], base_uri: str, main: NamedNode | None = Non
         subject = subject_triples[0].subject
         if key not in builder.emitted and isinstance(subject, NamedNode | BlankNode):
             roots.append(builder.node(subject))
-    document: JsonObject = {"@context": context(base_uri, builder.dates)}
+    document: JsonObject = {"@context": context(builder.dates)}
     if len(roots) == 1:
         document.update(roots[0])
     else:
@@ -223,7 +223,7 @@ def script_element(document: JsonObject) -> str:
     return f'<script type="application/ld+json">\n{dumps_for_html(document)}\n</script>'
 
 
-def embed_snippet(triples: list[Triple], base_uri: str, main: NamedNode) -> str:
+def embed_snippet(triples: list[Triple], main: NamedNode) -> str:
     """Just the JSON-LD block of a resource's page, for a library's or journal's own page:
     what `GET {IRI}?embed` answers and `publisher embed IRI` prints."""
-    return script_element(to_jsonld(triples, base_uri, main)) + "\n"
+    return script_element(to_jsonld(triples, main)) + "\n"

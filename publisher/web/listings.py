@@ -200,13 +200,13 @@ def _endpoint(
                 .get_template("listing.html")
                 .render(
                     page=page,
-                    jsonld_script=jsonld.script_element(jsonld.to_jsonld(triples, base, iri)),
+                    jsonld_script=jsonld.script_element(jsonld.to_jsonld(triples, iri)),
                     alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
                     href=_site_href(base),
                 )
             )
             return HTMLResponse(html, headers=headers)
-        body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], base, iri)
+        body = serialize_graph(triples, GRAPH_BY_MEDIA_TYPE[media_type], iri)
         return Response(body, media_type=content_type(media_type), headers=headers)
 
     return list_page

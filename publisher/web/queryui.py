@@ -136,26 +136,26 @@ ORDER BY ?title ?source""",
 )
 
 
-def prologue(base_uri: str) -> str:
-    namespaces = prefixes(base_uri)
+def prologue() -> str:
+    namespaces = prefixes()
     return "".join(f"PREFIX {p}: <{namespaces[p]}>\n" for p in QUERY_PREFIXES)
 
 
-def example_queries(base_uri: str) -> list[tuple[str, str]]:
+def example_queries() -> list[tuple[str, str]]:
     """(name, full query text) of every example, prologue included."""
-    head = prologue(base_uri)
+    head = prologue()
     return [(e.name, head + e.body) for e in EXAMPLES]
 
 
-def page_config(base_uri: str) -> str:
+def page_config() -> str:
     """The page's configuration as JSON, safe inside a <script> element."""
-    namespaces = prefixes(base_uri)
+    namespaces = prefixes()
     config = {
         "endpoint": ENDPOINT,
         "prefixes": {p: namespaces[p] for p in QUERY_PREFIXES},
         "examples": [
             {"name": e.name, "description": e.description, "query": query}
-            for e, (_, query) in zip(EXAMPLES, example_queries(base_uri), strict=True)
+            for e, (_, query) in zip(EXAMPLES, example_queries(), strict=True)
         ],
     }
     text = orjson.dumps(config).decode()

@@ -96,5 +96,5 @@ def response(request: Request, settings: Settings) -> Response | None:
         media_type = negotiate(request.headers.get("accept"), offers)
     if media_type not in GRAPH_BY_MEDIA_TYPE:
         return None
-    body = serialize_graph(describe(settings), GRAPH_BY_MEDIA_TYPE[media_type], settings.base_uri)
+    body = serialize_graph(describe(settings), GRAPH_BY_MEDIA_TYPE[media_type])
     return Response(body, media_type=content_type(media_type), headers={"Vary": "Accept"})

@@ -213,7 +213,6 @@ class Endpoint:
             graph_media_type=graph,
             results_refusal=results_refusal,
             graph_refusal=graph_refusal,
-            prefixes_base=self.settings.base_uri,
         )
         try:
             answer = await self.executor.run(job)

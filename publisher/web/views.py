@@ -116,7 +116,7 @@ class ViewBuilder:
     def __init__(self, base_uri: str, store: Store) -> None:
         self.base_uri = base_uri
         self.store = store
-        self.curies = sorted(prefixes(base_uri).items(), key=lambda kv: -len(kv[1]))
+        self.curies = sorted(prefixes().items(), key=lambda kv: -len(kv[1]))
 
     def resource(self, iri: NamedNode, triples: list[Triple]) -> ResourceView:
         index = _Index(triples)
