@@ -576,7 +576,7 @@ PUBMED_GRAPH = f"{BASE}graph/pubmed-xml/id/22663011"
 PROVENANCE = f"{BASE}graph/provenance"
 SINGLE = {"name": SCHEMA + "name", "datePublished": SCHEMA + "datePublished",
           "authorList": str(BIBO_AUTHOR_LIST)}  # fmt: skip
-PUBLISHED_FLAG = f"{BASE}ontology#published"
+PUBLISHED_FLAG = f"{PUB}published"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 

@@ -101,6 +101,22 @@ class Identity:
         )
 
 
+def drop_ambiguous_orcids(keys_of: Mapping[NamedNode, set[Key]]) -> None:
+    """An ORCID iD that sources give to two authors of one article (two places in its
+    list) joins neither: one person cannot be two authors of one article, and which
+    source is right is not ours to guess. The authors stay persons of that article."""
+    holders: dict[tuple[Key, str], set[NamedNode]] = {}
+    for resource, keys in keys_of.items():
+        for key in keys:
+            if key.kind == "orcid":
+                article = resource.value.rsplit("/", 1)[0]
+                holders.setdefault((key, article), set()).add(resource)
+    for (key, _), resources in holders.items():
+        if len(resources) > 1:
+            for resource in resources:
+                keys_of[resource].discard(key)
+
+
 def keys_from_row(kind: str, scheme: str, value: str) -> Key | None:
     """A key from what a source graph states (see `publisher.store.identities`)."""
     if kind == "orcid":

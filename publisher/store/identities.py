@@ -18,6 +18,7 @@ from publisher.mapping.identity import (
     OWL_SAME_AS,
     Identity,
     Key,
+    drop_ambiguous_orcids,
     keys_from_row,
 )
 from publisher.mapping.vocab import RDF_TYPE, schema
@@ -134,6 +135,7 @@ class Identities:
                 keys_of[resource] = found.get(resource, set())
             new_keys = {k for r in todo for k in keys_of[r]}
             todo = self.holders(new_keys) - set(keys_of)
+        drop_ambiguous_orcids(keys_of)
         # Union-find over shared keys.
         parent: dict[NamedNode, NamedNode] = {r: r for r in keys_of}
 
