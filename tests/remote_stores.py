@@ -2,7 +2,8 @@
 
 * Oxigraph server: the `oxigraph` command from PyPI (a test dependency). Its own default
   graph keeps the published view, as in the embedded store: started without
-  `--union-default-graph` (`union=True` only to see such a server refused).
+  `--union-default-graph` (`union=True` to see such a server refused, and for
+  bench/published_view.py's union of record graphs).
 * Virtuoso open source: Debian's `virtuoso-opensource` (installed by .ci/run, never by
   the tests: absent, its tests skip saying so, or fail under CI=true), in its own folder
   with its own ini: loopback ports, a high result-row limit. Updates go to `/sparql-auth`
