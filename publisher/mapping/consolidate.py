@@ -49,6 +49,7 @@ from publisher.mapping.vocab import (
     RDF_NIL,
     RDF_REST,
     RDF_TYPE,
+    SCHEMA_NAME,
     XSD,
     schema,
 )
@@ -533,7 +534,7 @@ def _same_person(
     named = [s for s in sources if names[id(s)] is not None]
     if len(named) < 2:
         return sources, []
-    anchor = min(named, key=lambda s: precedence.rank(SCHEMA_NAME_PREDICATE, s))
+    anchor = min(named, key=lambda s: precedence.rank(SCHEMA_NAME, s))
     anchor_name = names[id(anchor)]
     assert anchor_name is not None
     same: list[Source] = []
@@ -542,9 +543,6 @@ def _same_person(
         name = names[id(source)]
         (same if name is None or compatible_names(name, anchor_name) else others).append(source)
     return same, others
-
-
-SCHEMA_NAME_PREDICATE = schema("name")
 
 
 def _person_name(resource: NamedNode, source: Source) -> tuple[str, list[str]] | None:
@@ -556,7 +554,7 @@ def _person_name(resource: NamedNode, source: Source) -> tuple[str, list[str]] |
     said = {t.predicate: t.object.value for t in triples if isinstance(t.object, Literal)}
     family, given = said.get(SCHEMA_FAMILY_NAME), said.get(SCHEMA_GIVEN_NAME, "")
     if family is None:
-        full = said.get(SCHEMA_NAME_PREDICATE)
+        full = said.get(SCHEMA_NAME)
         if not full:
             return None
         if "," in full:

@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
+from publisher.mapping.consolidate import (
+    SCHEMA_IDENTIFIER,
+    SCHEMA_PERSON,
+    SCHEMA_PROPERTY_ID,
+    SCHEMA_SAME_AS,
+    SCHEMA_VALUE,
+)
 from publisher.mapping.identity import (
     ORCID_PREFIX,
     OWL_SAME_AS,
@@ -26,11 +33,6 @@ from publisher.store.base import Store, in_graph
 from publisher.store.layout import Layout
 
 ISSN = schema("issn")
-SAME_AS = schema("sameAs")
-IDENTIFIER = schema("identifier")
-PROPERTY_ID = schema("propertyID")
-VALUE = schema("value")
-PERSON = schema("Person")
 TRIAL = schema("MedicalTrial")
 ROUNDS = 50  # a component larger than this many hops is cut there (never seen in data)
 
@@ -178,10 +180,11 @@ class Identities:
             f"""SELECT DISTINCT ?r ?kind ?scheme ?v WHERE {{ VALUES ?r {{ {values} }}
               GRAPH ?g {{
                 {{ ?r {ISSN} ?v BIND("issn" AS ?kind) }}
-                UNION {{ ?r {SAME_AS} ?v ; {RDF_TYPE} {PERSON} BIND("orcid" AS ?kind)
+                UNION {{ ?r {SCHEMA_SAME_AS} ?v ; {RDF_TYPE} {SCHEMA_PERSON} BIND("orcid" AS ?kind)
                         FILTER (STRSTARTS(STR(?v), "{ORCID_PREFIX}")) }}
-                UNION {{ ?r {RDF_TYPE} {TRIAL} ; {IDENTIFIER} ?id .
-                        ?id {PROPERTY_ID} ?scheme ; {VALUE} ?v BIND("trial" AS ?kind) }}
+                UNION {{ ?r {RDF_TYPE} {TRIAL} ; {SCHEMA_IDENTIFIER} ?id .
+                        ?id {SCHEMA_PROPERTY_ID} ?scheme ; {SCHEMA_VALUE} ?v
+                        BIND("trial" AS ?kind) }}
               }} {self._source_filter()} }}"""
         )
         assert isinstance(rows, QuerySolutions)
@@ -204,14 +207,18 @@ class Identities:
             parts.append(f"{{ VALUES ?v {{ {issns} }} ?r {ISSN} ?v }}")
         orcids = " ".join(f"<{ORCID_PREFIX}{k.value}>" for k in keys if k.kind == "orcid")
         if orcids:
-            parts.append(f"{{ VALUES ?o {{ {orcids} }} ?r {SAME_AS} ?o ; {RDF_TYPE} {PERSON} }}")
+            parts.append(
+                f"{{ VALUES ?o {{ {orcids} }} ?r {SCHEMA_SAME_AS} ?o ;"
+                f" {RDF_TYPE} {SCHEMA_PERSON} }}"
+            )
         trials = " ".join(
             f"({Literal(k.scheme)} {Literal(k.value)})" for k in keys if k.kind == "trial"
         )
         if trials:
             parts.append(
-                f"{{ VALUES (?scheme ?v) {{ {trials} }} ?id {PROPERTY_ID} ?scheme ; {VALUE} ?v ."
-                f" ?r {IDENTIFIER} ?id ; {RDF_TYPE} {TRIAL} }}"
+                f"{{ VALUES (?scheme ?v) {{ {trials} }}"
+                f" ?id {SCHEMA_PROPERTY_ID} ?scheme ; {SCHEMA_VALUE} ?v ."
+                f" ?r {SCHEMA_IDENTIFIER} ?id ; {RDF_TYPE} {TRIAL} }}"
             )
         rows = self.store.query(
             f"SELECT DISTINCT ?r WHERE {{ GRAPH ?g {{ {' UNION '.join(parts)} }}"
