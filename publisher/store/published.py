@@ -184,14 +184,16 @@ class PublishedView:
 
     def _resources_of(self, graphs: Iterable[NamedNode]) -> set[NamedNode]:
         """What a marked graph stands for: the resources the provenance graph says were
-        derived from it (a statement about a resource counts as the resource), and those
+        derived from it (a statement about a resource counts as the resource; a resource
+        has a description in the view until the write that clears the mark), and those
         it describes now."""
         found: set[NamedNode] = set()
+        described = in_graph(self.store.view_graph, "?r ?p ?o")
         for graph in sorted(graphs, key=str):
             rows = self.store.query(
                 f"SELECT DISTINCT ?r WHERE {{ GRAPH {self.layout.provenance} {{"
                 f" ?s {PROV_DERIVED} {graph} OPTIONAL {{ ?s {RDF_SUBJECT} ?about }} }}"
-                " BIND (COALESCE(?about, ?s) AS ?r) }"
+                f" BIND (COALESCE(?about, ?s) AS ?r) FILTER EXISTS {{ {described} }} }}"
             )
             assert isinstance(rows, QuerySolutions)
             found |= {row["r"] for row in rows if isinstance(row["r"], NamedNode)}
