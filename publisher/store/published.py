@@ -10,7 +10,9 @@ Layout of a store (see docs/dataset.md):
   of every resource (`publisher.mapping.consolidate`). SPARQL sees it without GRAPH or
   FROM; pages, dumps and counts are made from it;
 * `{base}graph/provenance`: where each published value came from (`rdf:Statement`s with
-  `prov:wasDerivedFrom`), and the values that lost;
+  `prov:wasDerivedFrom`), and the values that lost; and when each description last
+  changed (`dcterms:modified`: Last-Modified, the sitemaps' lastmod, the change feed),
+  written with the description, so it is as crash-safe as the description;
 * `{base}graph/pending`: resources whose description is being recomputed. They are
   marked before their sources are written and unmarked in the same transaction that
   writes their new description, so a crash at any point leaves marks that the next
@@ -20,8 +22,10 @@ Layout of a store (see docs/dataset.md):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
@@ -37,11 +41,14 @@ from publisher.mapping.consolidate import (
     consolidate,
     source_of,
 )
-from publisher.mapping.vocab import RDF_TYPE, SCHEMA_NAME
-from publisher.store.base import Store, in_graph
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA_NAME, XSD_DATETIME
+from publisher.store.base import DCTERMS_MODIFIED, Store, in_graph
 from publisher.store.layout import Layout
 
 PENDING_MARK = Literal("pending")
+# When a resource's published description last changed (in the provenance graph).
+MODIFIED = NamedNode(DCTERMS_MODIFIED)
+_GENERATED = NamedNode(PROV + "generatedAtTime")
 
 
 @dataclass(frozen=True)
@@ -86,13 +93,25 @@ Quads = list[tuple[NamedNode | None, Triple]]
 
 @dataclass
 class ViewChanges:
-    """What a write did to the view: the descriptions written anew, and the resources
-    no source describes any more (left out of the view). Resources a record only added
-    itself to (same description) are in neither."""
+    """What a write did to the view: the descriptions that changed (new, or different
+    from what was published), and the resources no source describes any more (left out
+    of the view), each with the time it changed (`times`, as stamped in the provenance
+    graph). The resources touched whose description stayed the same (a record re-ingested
+    unchanged, one that only added itself to the provenance, a recomputation that came
+    out the same) are `kept`: their time does not move."""
 
     written: list[Consolidated] = field(default_factory=list)
     gone: list[NamedNode] = field(default_factory=list)
     kept: list[NamedNode] = field(default_factory=list)  # touched, description unchanged
+    # When each description last changed: the written and gone now, the kept before (as
+    # the store holds it after the write; absent if it holds none).
+    times: dict[NamedNode, str] = field(default_factory=dict)
+
+    def extend(self, other: ViewChanges) -> None:
+        self.written += other.written
+        self.gone += other.gone
+        self.kept += other.kept
+        self.times.update(other.times)
 
 
 class PublishedView:
@@ -159,22 +178,32 @@ class PublishedView:
             if all(_same_claims(resource, c) for c in relevant):
                 changes.kept.append(resource)  # re-ingested as it was: nothing to change
                 continue
+            when = _changed_at(relevant)
             if all(c.old is None for c in relevant) and self._added(
-                resource, relevant, inserts, changes
+                resource, relevant, inserts, changes, when
             ):
                 continue
-            self._recompute(resource, in_hand, deletes, inserts, changes)
+            self._recompute(resource, in_hand, deletes, inserts, changes, when)
         self._write(deletes, inserts, batch.touched)
+        # Read here, in step with this write, for the side database to check it has them.
+        changes.times.update(self.stamps([r for r in changes.kept if r not in changes.times]))
         return changes
 
-    def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
-        """Recompute the resources from all their sources, reading every one."""
+    def refresh(
+        self,
+        resources: Iterable[NamedNode],
+        before: Mapping[NamedNode, tuple[str, Literal | None]] | None = None,
+    ) -> ViewChanges:
+        """Recompute the resources from all their sources, reading every one (`before`:
+        the digest and time of descriptions no longer in the view, see `rebuild`)."""
         deletes: Quads = []
         inserts: Quads = []
         changes = ViewChanges()
         todo = set(resources)
+        when = _now()
         for resource in sorted(todo, key=lambda r: r.value):
-            self._recompute(resource, {}, deletes, inserts, changes)
+            known = before.get(resource) if before is not None else None
+            self._recompute(resource, {}, deletes, inserts, changes, when, known)
         self._write(deletes, inserts, todo)
         return changes
 
@@ -191,21 +220,26 @@ class PublishedView:
         view = self.store.view_graph
         empty = not bool(self.store.query(f"ASK {{ {in_graph(view, '?s ?p ?o')} }}"))
         if empty and self.source_graphs():
-            rebuilt = self.rebuild()
-            done.written += rebuilt.written
+            done.extend(self.rebuild())
         return done
 
     def rebuild(self) -> ViewChanges:
         """Recompute every resource from its sources (a store published before the view
-        existed, or a check of the incremental one)."""
+        existed, or a check of the incremental one). A description that comes out as it
+        was keeps the time it last changed."""
         resources: set[NamedNode] = set()
         for graph in self.source_graphs():
             source = self._read_source(graph)
             if source is not None:
                 resources |= source.resources
+        before = {
+            resource: (_digest(triples), self.stamp(resource))
+            for resource in sorted(resources, key=lambda r: r.value)
+            if (triples := self.store.owned_triples(self.store.view_graph, resource))
+        }
         for view in (self.store.view_graph, self.layout.provenance):
             self.store.drop_graph(view)
-        return self.refresh(resources)
+        return self.refresh(resources, before)
 
     def source_graphs(self) -> list[NamedNode]:
         """Every source record's graph."""
@@ -219,7 +253,12 @@ class PublishedView:
     # --- the ways a resource is brought up to date ------------------------------------
 
     def _added(
-        self, resource: NamedNode, changes: list[Change], inserts: Quads, done: ViewChanges
+        self,
+        resource: NamedNode,
+        changes: list[Change],
+        inserts: Quads,
+        done: ViewChanges,
+        when: str,
     ) -> bool:
         """New records about a resource, added without reading its other sources when
         that can be done (False otherwise). A resource not in the view yet is made from
@@ -233,13 +272,13 @@ class PublishedView:
                 (graph, triples), view = next(iter(alone.items())), self.store.view_graph
                 inserts += [(view, t) for t in triples]
                 inserts.append((self.layout.provenance, Triple(resource, PROV_DERIVED, graph)))
-                done.written.append(Consolidated(resource, list(triples), [], (graph,)))
-                return True
-            sources = [c.new for c in changes if c.new is not None]
-            result = consolidate(resource, sources, self.layout.published_flag)
-            inserts += [(self.store.view_graph, t) for t in result.triples]
-            inserts += [(self.layout.provenance, t) for t in result.provenance]
-            done.written.append(result)
+                result = Consolidated(resource, list(triples), [], (graph,))
+            else:
+                sources = [c.new for c in changes if c.new is not None]
+                result = consolidate(resource, sources, self.layout.published_flag)
+                inserts += [(self.store.view_graph, t) for t in result.triples]
+                inserts += [(self.layout.provenance, t) for t in result.provenance]
+            self._changed(resource, result, _stamp(when), inserts, done)
             return True
         if not self._has_statements(resource):
             return False  # one source so far: the statements are to be written now
@@ -255,6 +294,19 @@ class PublishedView:
         inserts += added
         done.kept.append(resource)
         return True
+
+    def _changed(
+        self,
+        resource: NamedNode,
+        result: Consolidated,
+        stamp: Literal,
+        inserts: Quads,
+        done: ViewChanges,
+    ) -> None:
+        """A description written that differs from what was published: stamped."""
+        inserts.append((self.layout.provenance, Triple(resource, MODIFIED, stamp)))
+        done.written.append(result)
+        done.times[resource] = _canonical(stamp.value)
 
     def _alone(self, resource: NamedNode, change: Change) -> Sequence[Triple]:
         """The resource's description from this record alone: worked out by the worker
@@ -276,25 +328,61 @@ class PublishedView:
         deletes: Quads,
         inserts: Quads,
         done: ViewChanges,
+        when: str,
+        before: tuple[str, Literal | None] | None = None,
     ) -> None:
         """From every source, read back (except those in hand); the old description and
-        provenance deleted, the new written."""
+        provenance deleted, the new written. The new one keeps the old one's time when it
+        is the same (`before`: what it was, when the view no longer holds it)."""
         sources = []
         for graph in self._source_graphs(resource):
             source = in_hand[graph] if graph in in_hand else self._read_source(graph)
             if source is not None and source.format:
                 sources.append(source)
         view = self.store.view_graph
-        deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
+        old = self.store.owned_triples(view, resource)
+        deletes += [(view, t) for t in old]
         provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
         deletes += [(self.layout.provenance, t) for t in provenance]
         if not sources:
             done.gone.append(resource)
+            done.times[resource] = _canonical(when)
             return
         result = consolidate(resource, sources, self.layout.published_flag)
         inserts += [(view, t) for t in result.triples]
         inserts += [(self.layout.provenance, t) for t in result.provenance]
-        done.written.append(result)
+        if old:
+            before = (_digest(old), _stamp_in(resource, provenance))
+        previous = before[1] if before is not None else None
+        if before is not None and before[0] == _digest(result.triples):
+            if previous is not None:  # the same description: its time stays
+                inserts.append((self.layout.provenance, Triple(resource, MODIFIED, previous)))
+                done.times[resource] = _canonical(previous.value)
+            done.kept.append(resource)
+            return
+        if previous is not None and _instant(previous.value) > _instant(when):
+            when = previous.value  # never back in time (records read out of order)
+        self._changed(resource, result, _stamp(when), inserts, done)
+
+    def stamp(self, resource: NamedNode) -> Literal | None:
+        """When the resource's published description last changed (None: not stamped,
+        a view written before the stamps were)."""
+        return _stamp_in(resource, self.store.owned_triples(self.layout.provenance, resource))
+
+    def stamps(self, resources: Sequence[NamedNode]) -> dict[NamedNode, str]:
+        """`stamp` of many resources, in a few queries (those not stamped left out)."""
+        found: dict[NamedNode, str] = {}
+        for start in range(0, len(resources), 500):
+            values = " ".join(str(r) for r in resources[start : start + 500])
+            rows = self.store.query(
+                f"SELECT ?r ?t WHERE {{ VALUES ?r {{ {values} }}"
+                f" GRAPH {self.layout.provenance} {{ ?r {MODIFIED} ?t }} }}"
+            )
+            assert isinstance(rows, QuerySolutions)
+            for row in rows:
+                if isinstance(row["r"], NamedNode) and isinstance(row["t"], Literal):
+                    found[row["r"]] = _canonical(row["t"].value)
+        return found
 
     # --- reading ------------------------------------------------------------------------
 
@@ -326,6 +414,62 @@ class PublishedView:
         self.store.remove_quads(deletes)
         self.store.insert_quads(inserts)
         self.store.remove_quads([(self.layout.pending, self._mark(r)) for r in sorted(done)])
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _stamp(when: str) -> Literal:
+    return Literal(when, datatype=XSD_DATETIME)
+
+
+def _stamp_in(resource: NamedNode, provenance: Iterable[Triple]) -> Literal | None:
+    for triple in provenance:
+        if triple.subject == resource and triple.predicate == MODIFIED:
+            return triple.object if isinstance(triple.object, Literal) else None
+    return None
+
+
+def _changed_at(changes: Iterable[Change]) -> str:
+    """When a change to a resource's description happened: the latest
+    `prov:generatedAtTime` of the records written that touch it (so a resource made from
+    one record changed when that record was read), else now (a removal)."""
+    times = [t for c in changes if c.new is not None and (t := _generated_at(c.new))]
+    return max(times, key=_instant) if times else _now()
+
+
+def _generated_at(source: Source) -> str | None:
+    """The record's `prov:generatedAtTime` (the mapper writes it last: looked for from
+    the end)."""
+    for triple in reversed(source.triples):
+        if (
+            triple.predicate == _GENERATED
+            and triple.subject == source.graph
+            and isinstance(triple.object, Literal)
+        ):
+            return triple.object.value
+    return None
+
+
+def _canonical(stamp: str) -> str:
+    """One form of a time, whichever a store gives back (Oxigraph writes UTC as `Z`):
+    `2024-05-01T10:00:00+00:00`."""
+    when = _instant(stamp)
+    return when.astimezone(UTC).isoformat() if when.year > 1 else stamp
+
+
+def _instant(stamp: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _digest(triples: Iterable[Triple]) -> str:
+    """What a description says (the view has no blank nodes: its triples' text is it)."""
+    return hashlib.sha256("\n".join(sorted(map(str, triples))).encode()).hexdigest()
 
 
 def _same_claims(resource: NamedNode, change: Change) -> bool:
