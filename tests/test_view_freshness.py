@@ -31,16 +31,17 @@ from typing import Any
 import httpx
 import pytest
 from conftest import BASE, EXAMPLES, LiveServer, run_cli, shared_path, start_server, stop_server
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode, Triple
 
 from publisher.harvest.recorder import Recorder
 from publisher.harvest.sidecar import Sidecar, canonical_time
 from publisher.mapping.records import RecordMapper
+from publisher.mapping.vocab import schema
 from publisher.pipeline import Pipeline
 from publisher.readers.registry import read_file
 from publisher.store.layout import Layout
 from publisher.store.oxigraph import OxigraphStore
-from publisher.store.published import PublishedView
+from publisher.store.published import MODIFIED, PublishedView
 
 ARTICLE = f"{BASE}article/doi/10.1056/nejmoa1203421"
 AUTHOR = f"{BASE}person/doi/10.1056/nejmoa1203421/1"  # Keith T. Flaherty
@@ -375,13 +376,45 @@ def test_consolidate_keeps_the_times_of_descriptions_it_leaves_as_they_were(
     store, recorder = harvested
     provenance = Layout(BASE).provenance
     before = set(store.graph_triples(provenance))
+    published = set(store.graph_triples(None))
     modified = _modified(store, ARTICLE)
     count = recorder.sidecar.change_count()
+    # What no source describes (left by a store written around the pipeline) goes.
+    stray = NamedNode(f"{BASE}article/doi/10.9999/stray")
+    store.insert_quads([
+        (None, Triple(stray, schema("name"), Literal("Stray"))),
+        (None, Triple(stray, schema("identifier"), NamedNode(f"{stray.value}#id-doi"))),
+        (None, Triple(NamedNode(f"{stray.value}#id-doi"), schema("value"), Literal("x"))),
+        (provenance, Triple(stray, MODIFIED, Literal("2001-01-01T00:00:00Z"))),
+    ])  # fmt: skip
     time.sleep(1.1)
     view = PublishedView(store, BASE)
     changes = view.rebuild()  # what `publisher consolidate` does
     recorder.published(changes, view)
     assert changes.written == [] and changes.kept
+    assert set(store.graph_triples(None)) == published
     assert set(store.graph_triples(provenance)) == before  # the times too
     assert _modified(store, ARTICLE) == modified
+    assert recorder.sidecar.change_count() == count
+    assert not view.pending()
+
+
+def test_a_stopped_run_that_changed_nothing_moves_nothing(
+    harvested: tuple[OxigraphStore, Recorder],
+) -> None:
+    """The article marked and its source written again as it was, then the run stopped:
+    the next run recomputes it, finds it the same, and leaves its time and the feed as
+    they were (only what differs is written, so even a write stopped halfway leaves an
+    unchanged description whole)."""
+    store, recorder = harvested
+    before, modified = set(store.graph_triples(None)), _stamp(store, ARTICLE)
+    count = recorder.sidecar.change_count()
+    time.sleep(1.1)
+    view = PublishedView(store, BASE)
+    view.mark({NamedNode(ARTICLE), NamedNode(AUTHOR)})
+    with Pipeline(BASE, store, recorder=recorder):  # recovers first
+        pass
+    assert not view.pending()
+    assert set(store.graph_triples(None)) == before
+    assert _stamp(store, ARTICLE) == modified
     assert recorder.sidecar.change_count() == count

@@ -439,11 +439,13 @@ class Sidecar:
             "SELECT id, kind, lastmod, live FROM resources WHERE iri = ?", (entry.iri,)
         ).fetchone()
         if row is None:
-            resource_id = self._upsert_resource(entry.iri, kind)
-            live, lastmod = False, None
-        else:
-            resource_id, lastmod, live = int(row[0]), str(row[2]), bool(row[3])
-            kind = _best_kind(kind, str(row[1]))
+            # No record of it is kept here yet (the view recovered what a stopped run
+            # wrote, before this run stores those records again): it is recorded when
+            # its record is, the view then reporting it kept (`behind`). Rows are made
+            # by `graph_stored` only, in the order records come, as a clean run makes them.
+            return []
+        resource_id, lastmod, live = int(row[0]), str(row[2]), bool(row[3])
+        kind = _best_kind(kind, str(row[1]))
         if not live:
             activity: str | None = "Create"
         elif entry.changed or (entry.time is not None and entry.time != lastmod):

@@ -22,7 +22,6 @@ Layout of a store (see docs/dataset.md):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,21 +188,15 @@ class PublishedView:
         changes.times.update(self.stamps([r for r in changes.kept if r not in changes.times]))
         return changes
 
-    def refresh(
-        self,
-        resources: Iterable[NamedNode],
-        before: Mapping[NamedNode, tuple[str, Literal | None]] | None = None,
-    ) -> ViewChanges:
-        """Recompute the resources from all their sources, reading every one (`before`:
-        the digest and time of descriptions no longer in the view, see `rebuild`)."""
+    def refresh(self, resources: Iterable[NamedNode]) -> ViewChanges:
+        """Recompute the resources from all their sources, reading every one."""
         deletes: Quads = []
         inserts: Quads = []
         changes = ViewChanges()
         todo = set(resources)
         when = _now()
         for resource in sorted(todo, key=lambda r: r.value):
-            known = before.get(resource) if before is not None else None
-            self._recompute(resource, {}, deletes, inserts, changes, when, known)
+            self._recompute(resource, {}, deletes, inserts, changes, when)
         self._write(deletes, inserts, todo)
         return changes
 
@@ -225,21 +218,42 @@ class PublishedView:
 
     def rebuild(self) -> ViewChanges:
         """Recompute every resource from its sources (a store published before the view
-        existed, or a check of the incremental one). A description that comes out as it
-        was keeps the time it last changed."""
+        existed, or a check of the incremental one), and drop what the view holds about
+        anything else. Marked first, like any recomputation, so a run stopped halfway
+        is finished by the next; a description that comes out as it was is left as it is,
+        with the time it last changed."""
         resources: set[NamedNode] = set()
         for graph in self.source_graphs():
             source = self._read_source(graph)
             if source is not None:
                 resources |= source.resources
-        before = {
-            resource: (_digest(triples), self.stamp(resource))
-            for resource in sorted(resources, key=lambda r: r.value)
-            if (triples := self.store.owned_triples(self.store.view_graph, resource))
-        }
-        for view in (self.store.view_graph, self.layout.provenance):
-            self.store.drop_graph(view)
-        return self.refresh(resources, before)
+        self.mark(resources)
+        self._drop_others(resources)
+        return self.refresh(resources)
+
+    def _drop_others(self, resources: set[NamedNode]) -> None:
+        """The view's and the provenance graph's statements about anything that is not one
+        of these resources or a node one of them owns (`{resource}#...`)."""
+        described = {r.value for r in resources}
+        for graph in (self.store.view_graph, self.layout.provenance):
+            rows = self.store.query(f"SELECT DISTINCT ?s WHERE {{ {in_graph(graph, '?s ?p ?o')} }}")
+            assert isinstance(rows, QuerySolutions)
+            others = [
+                subject
+                for row in rows
+                if isinstance(subject := row["s"], NamedNode)  # the view names every node
+                and subject.value not in described
+                and subject.value.split("#", 1)[0] not in described
+            ]
+            for start in range(0, len(others), 500):
+                values = " ".join(str(o) for o in others[start : start + 500])
+                found = self.store.query(
+                    f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
+                    f" {in_graph(graph, '?s ?p ?o')} }}"
+                )
+                assert isinstance(found, QuerySolutions)
+                stale = [(graph, Triple(r["s"], r["p"], r["o"])) for r in found]
+                self.store.remove_quads(stale)
 
     def source_graphs(self) -> list[NamedNode]:
         """Every source record's graph."""
@@ -303,7 +317,7 @@ class PublishedView:
         inserts: Quads,
         done: ViewChanges,
     ) -> None:
-        """A description written that differs from what was published: stamped."""
+        """A description new to the view, written: stamped."""
         inserts.append((self.layout.provenance, Triple(resource, MODIFIED, stamp)))
         done.written.append(result)
         done.times[resource] = _canonical(stamp.value)
@@ -329,40 +343,43 @@ class PublishedView:
         inserts: Quads,
         done: ViewChanges,
         when: str,
-        before: tuple[str, Literal | None] | None = None,
     ) -> None:
-        """From every source, read back (except those in hand); the old description and
-        provenance deleted, the new written. The new one keeps the old one's time when it
-        is the same (`before`: what it was, when the view no longer holds it)."""
+        """From every source, read back (except those in hand); the description and its
+        provenance replaced by the new ones. Only what differs is written: a description
+        that comes out the same is left as it is, with its time, even by a run stopped
+        halfway through its write."""
         sources = []
         for graph in self._source_graphs(resource):
             source = in_hand[graph] if graph in in_hand else self._read_source(graph)
             if source is not None and source.format:
                 sources.append(source)
-        view = self.store.view_graph
+        view, provenance = self.store.view_graph, self.layout.provenance
         old = self.store.owned_triples(view, resource)
-        deletes += [(view, t) for t in old]
-        provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
-        deletes += [(self.layout.provenance, t) for t in provenance]
+        old_provenance = self.store.owned_triples(provenance, resource, RDF_SUBJECT)
         if not sources:
+            deletes += [(view, t) for t in old]
+            deletes += [(provenance, t) for t in old_provenance]
             done.gone.append(resource)
             done.times[resource] = _canonical(when)
             return
         result = consolidate(resource, sources, self.layout.published_flag)
-        inserts += [(view, t) for t in result.triples]
-        inserts += [(self.layout.provenance, t) for t in result.provenance]
-        if old:
-            before = (_digest(old), _stamp_in(resource, provenance))
-        previous = before[1] if before is not None else None
-        if before is not None and before[0] == _digest(result.triples):
-            if previous is not None:  # the same description: its time stays
-                inserts.append((self.layout.provenance, Triple(resource, MODIFIED, previous)))
+        previous = _stamp_in(resource, old_provenance)
+        if old and set(old) == set(result.triples):
+            stamp = previous  # the same description: its time stays (if it has one)
+            if previous is not None:
                 done.times[resource] = _canonical(previous.value)
             done.kept.append(resource)
-            return
-        if previous is not None and _instant(previous.value) > _instant(when):
-            when = previous.value  # never back in time (records read out of order)
-        self._changed(resource, result, _stamp(when), inserts, done)
+        else:
+            if previous is not None and _instant(previous.value) > _instant(when):
+                when = previous.value  # never back in time (records read out of order)
+            stamp = _stamp(when)
+            done.written.append(result)
+            done.times[resource] = _canonical(when)
+        new_provenance = list(result.provenance)
+        if stamp is not None:
+            new_provenance.append(Triple(resource, MODIFIED, stamp))
+        _difference(view, old, result.triples, deletes, inserts)
+        _difference(provenance, old_provenance, new_provenance, deletes, inserts)
 
     def stamp(self, resource: NamedNode) -> Literal | None:
         """When the resource's published description last changed (None: not stamped,
@@ -467,9 +484,20 @@ def _instant(stamp: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def _digest(triples: Iterable[Triple]) -> str:
-    """What a description says (the view has no blank nodes: its triples' text is it)."""
-    return hashlib.sha256("\n".join(sorted(map(str, triples))).encode()).hexdigest()
+def _difference(
+    graph: NamedNode | None,
+    old: Iterable[Triple],
+    new: Iterable[Triple],
+    deletes: Quads,
+    inserts: Quads,
+) -> None:
+    """What turns `old` into `new` in the graph. (The view holds no blank nodes, and
+    the store keeps every literal the mapper writes as written: equal triples compare
+    equal.)"""
+    old, new = list(dict.fromkeys(old)), list(dict.fromkeys(new))
+    before, after = set(old), set(new)
+    deletes += [(graph, t) for t in old if t not in after]
+    inserts += [(graph, t) for t in new if t not in before]
 
 
 def _same_claims(resource: NamedNode, change: Change) -> bool:
