@@ -512,7 +512,9 @@ def remove(
             opened.remove_graph(NamedNode(iri))
             changes = view.apply(batch)
             opened.remove_graph(NamedNode(iri + "/validation"))
-            recorder.removed(iri)  # a Delete in the change feed; its resources answer 410
+            recorder.removed(iri)
+            # The feed: an Update for each description the removal changed, a Delete for
+            # each resource no record describes any more (which answers 410 from now on).
             recorder.published(changes, view)
             out.print(f"removed {iri}")
         write_conformance(opened, settings.base_uri)
@@ -532,7 +534,8 @@ def consolidate(store: StoreOption = None, base_uri: BaseOption = None) -> None:
         view = PublishedView(opened, settings.base_uri, settings.consolidation_precedence())
         changes = view.rebuild()
         recorder.published(changes, view)
-    out.print(f"published view rebuilt: {len(changes.written)} resources")
+    total = len(changes.written) + len(changes.kept)
+    out.print(f"published view rebuilt: {total} resources, {len(changes.written)} changed")
 
 
 @app.command()

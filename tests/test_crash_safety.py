@@ -128,7 +128,7 @@ def side_database(store: Path) -> SideDatabase:
             "SELECT iri, kind, live FROM resources")}  # fmt: skip
         changes = Counter(db.execute(
             "SELECT c.type, r.iri, g.iri FROM changes c JOIN resources r ON r.id = c.resource"
-            " JOIN graphs g ON g.id = c.graph"
+            " LEFT JOIN graphs g ON g.id = c.graph"
         ).fetchall())  # fmt: skip
         search = Counter(db.execute(
             "SELECT title, abstract, authors, journal, subjects FROM search"

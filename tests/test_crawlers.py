@@ -309,7 +309,9 @@ def test_validators_differ_per_representation(views: dict[str, Views]) -> None:
 
 
 def graph_generated_at(server: LiveServer, iri: str) -> str:
-    """The Last-Modified a resource of one record should have: its graph's generatedAtTime."""
+    """The Last-Modified a resource of one record should have: its description was
+    published when that record was read (its graph's generatedAtTime); see
+    test_view_freshness for descriptions made from several."""
     response = httpx.get(
         server.url + "/sparql",
         params={

@@ -17,8 +17,15 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 from publisher.harvest import feed, sitemaps
 from publisher.harvest.recorder import Recorder
 from publisher.harvest.search import fts_query, highlight, search
-from publisher.harvest.sidecar import MARK_END, MARK_START, Document, Sidecar, sidecar_path
-from publisher.mapping.vocab import PROV, RDF_TYPE, XSD, schema
+from publisher.harvest.sidecar import (
+    MARK_END,
+    MARK_START,
+    Document,
+    Publication,
+    Sidecar,
+    sidecar_path,
+)
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA, XSD, schema
 from publisher.model import Record
 from publisher.pipeline import Checker, Pipeline
 from publisher.readers.registry import AUTO, read_file
@@ -57,13 +64,15 @@ def test_sitemaps_hold_at_most_50000_urls(tmp_path: Path) -> None:
     people = [f"{BASE}person/x/{n}" for n in range(50_001)]
     writer.graph_stored(BASE + "graph/t/1", people[0], record_triples(BASE + "graph/t/1", people,
                         "2024-01-02T03:04:05Z"), BASE)  # fmt: skip
+    person = (SCHEMA + "Person",)
+    writer.record_view([Publication(p, person, "x", "2024-01-02T03:04:05Z") for p in people], [])
     writer.close()
     reader = Sidecar(tmp_path / "index.sqlite", read_only=True)
     chunks = reader.sitemap_chunks(sitemaps.MAX_URLS)
     assert [(c.number, c.count) for c in chunks] == [(1, 50_000), (2, 1)]
     first = reader.sitemap_urls(1, sitemaps.MAX_URLS)
     assert first is not None and len(first) == 50_000
-    assert reader.sitemap_urls(2, sitemaps.MAX_URLS) == [(people[-1], "2024-01-02T03:04:05Z")]
+    assert reader.sitemap_urls(2, sitemaps.MAX_URLS) == [(people[-1], "2024-01-02T03:04:05+00:00")]
     assert reader.sitemap_urls(3, sitemaps.MAX_URLS) is None
     document = ET.fromstring(sitemaps.urlset(first))
     assert len(document) == 50_000
@@ -72,41 +81,67 @@ def test_sitemaps_hold_at_most_50000_urls(tmp_path: Path) -> None:
     assert len(index) == 2
 
 
-def test_change_types_follow_the_main_resource(tmp_path: Path) -> None:
+def test_change_types_follow_the_published_view(tmp_path: Path) -> None:
     writer = Sidecar(tmp_path / "index.sqlite")
-    article = BASE + "article/doi/10.1/a"
+    article, author = BASE + "article/doi/10.1/a", BASE + "person/doi/10.1/a/1"
     one, two = BASE + "graph/a/1", BASE + "graph/b/1"
-    first = writer.graph_stored(
-        one, article, record_triples(one, [article], "2024-01-01T00:00:00Z"), BASE
+
+    def view(iri: str, time: str | None, *, changed: bool = True) -> Publication:
+        kind = "ScholarlyArticle" if iri == article else "Person"
+        return Publication(iri, (SCHEMA + kind,), "A", time, changed)
+
+    # A record stored: kept here, but logged only once the view publishes its resources.
+    stored = writer.graph_stored(
+        one, article, record_triples(one, [article, author], "2024-01-01T00:00:00Z"), BASE
     )
-    assert first is not None and first.type == "Create"
-    # The same data again (a re-ingest): only the timestamp differs, nothing is logged.
+    assert stored is not None and stored.main == article
+    assert writer.change_count() == 0 and writer.resource_state(article) is None
+    first = writer.record_view(
+        [view(author, "2024-01-01T00:00:00Z"), view(article, "2024-01-01T00:00:00Z")], []
+    )
+    assert [(c.type, c.resource, c.kind) for c in first] == [
+        ("Create", article, "article"),  # one time: in IRI order
+        ("Create", author, "person"),
+    ]
+    # The same data again (a re-ingest): only the timestamp differs, nothing is kept anew.
     assert (
         writer.graph_stored(
-            one, article, record_triples(one, [article], "2024-02-01T00:00:00Z"), BASE
+            one, article, record_triples(one, [article, author], "2024-02-01T00:00:00Z"), BASE
         )
         is None
     )
-    changed = writer.graph_stored(
-        one, article, record_triples(one, [article], "2024-03-01T00:00:00Z", "y"), BASE
-    )
-    assert changed is not None and changed.type == "Update"
-    # A second source of the same article: the article changes, it is not created.
-    second = writer.graph_stored(
+    # A description written anew is an Update, whatever time it gives; one the view kept
+    # as it was is nothing, unless this database is behind (a killed run).
+    changed = writer.record_view([view(article, "2024-03-01T00:00:00Z")], [])
+    assert [c.type for c in changed] == ["Update"]
+    assert writer.record_view([view(article, "2024-03-01T00:00:00Z", changed=False)], []) == []
+    assert writer.record_view([view(article, None, changed=False)], []) == []
+    behind = writer.record_view([view(article, "2024-04-01T00:00:00Z", changed=False)], [])
+    assert [(c.type, c.time) for c in behind] == [("Update", "2024-04-01T00:00:00+00:00")]
+    assert writer.behind({article: "2024-04-01T00:00:00Z", author: None}) == []
+    assert writer.behind({article: "2024-05-01T00:00:00Z"}) == [article]
+    # A second source: the record's graph is kept; the view decides what changed.
+    assert writer.graph_stored(
         two, article, record_triples(two, [article], "2024-04-01T00:00:00Z"), BASE
     )
-    assert second is not None and second.type == "Update"
     removed = writer.graph_removed(one)
-    assert removed is not None and removed.type == "Update"  # the other source remains
-    gone = writer.graph_removed(two)
-    assert gone is not None and gone.type == "Delete"
+    assert removed is not None and removed.described  # the other source remains
+    gone = writer.record_view([], [(author, "2024-05-01T00:00:00Z")])
+    assert [(c.type, c.resource) for c in gone] == [("Delete", author)]
+    assert writer.resource_state(author) is False
+    assert writer.record_view([], [(author, "2024-05-02T00:00:00Z")]) == []  # once
+    removed = writer.graph_removed(two)
+    assert removed is not None and not removed.described
     assert writer.graph_removed(two) is None
+    assert [c.type for c in writer.record_view([], [(article, "2024-06-01T00:00:00Z")])] == [
+        "Delete"
+    ]
     assert writer.resource_state(article) is False
-    back = writer.graph_stored(
-        one, article, record_triples(one, [article], "2024-05-01T00:00:00Z"), BASE
-    )
-    assert back is not None and back.type == "Create"
-    assert [c.seq for c in writer.changes(1, 100)] == [1, 2, 3, 4, 5, 6]  # gap-free
+    writer.graph_stored(one, article, record_triples(one, [article], "2024-07-01T00:00:00Z"), BASE)
+    back = writer.record_view([view(article, "2024-07-01T00:00:00Z")], [])
+    assert [c.type for c in back] == ["Create"]
+    assert [c.seq for c in writer.changes(1, 100)] == [1, 2, 3, 4, 5, 6, 7]  # gap-free
+    assert [c.graph for c in writer.changes(1, 100)] == [None] * 7  # about resources
     writer.close()
 
 
@@ -162,7 +197,7 @@ def test_search_entries_are_the_union_of_an_articles_sources(tmp_path: Path) -> 
     graph = next(g for g in sidecar.graphs_of(melanoma) if "/ris/" in g)
     store.remove_graph(NamedNode(graph))
     change = recorder.removed(graph)
-    assert change is not None and change.type == "Update"
+    assert change is not None and change.described  # by the catalogue page
     assert search(sidecar, "pharmacovigilance", 1, BASE).total == 0
     assert search(sidecar, "trametinib", 1, BASE).total == 1  # the catalogue page remains
     sidecar.close()
@@ -210,9 +245,11 @@ def test_recording_a_record_does_not_slow_down_with_the_size_of_its_journal(
 def test_ctrl_c_inside_a_record_leaves_none_of_it(tmp_path: Path) -> None:
     writer = Sidecar(tmp_path / "index.sqlite")
     first, second = BASE + "article/a", BASE + "article/b"
+    article = (SCHEMA + "ScholarlyArticle",)
     with writer.atomic():
         writer.graph_stored(BASE + "graph/x/1", first, record_triples(BASE + "graph/x/1",
                             [first], "2024-01-01T00:00:00Z"), BASE)  # fmt: skip
+        writer.record_view([Publication(first, article, "a", "2024-01-01T00:00:00Z")], [])
     with (
         mock.patch.object(Sidecar, "_log", side_effect=KeyboardInterrupt),
         pytest.raises(KeyboardInterrupt),
@@ -220,6 +257,7 @@ def test_ctrl_c_inside_a_record_leaves_none_of_it(tmp_path: Path) -> None:
     ):
         writer.graph_stored(BASE + "graph/x/2", second, record_triples(BASE + "graph/x/2",
                             [second], "2024-01-02T00:00:00Z"), BASE)  # fmt: skip
+        writer.record_view([Publication(second, article, "b", "2024-01-02T00:00:00Z")], [])
     writer.close()  # commits what is whole
     reader = Sidecar(tmp_path / "index.sqlite", read_only=True)
     assert reader.change_count() == 1

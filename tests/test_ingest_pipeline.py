@@ -20,6 +20,7 @@ SCHEMA = "https://schema.org/"
 PROV_TIMES = (
     "<http://www.w3.org/ns/prov#generatedAtTime>",
     "<http://www.w3.org/ns/prov#endedAtTime>",
+    "<http://purl.org/dc/terms/modified>",  # when each published description changed
 )
 
 

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -43,6 +45,7 @@ from rdflib.namespace import RDF
 from remote_stores import Endpoints, oxigraph_server, virtuoso_server
 
 from publisher.mapping.vocab import PUB
+from publisher.store.base import DCTERMS_MODIFIED
 from publisher.store.layout import Layout
 from publisher.store.migrate import VIEW, graph_sizes
 from publisher.store.oxigraph import OxigraphStore
@@ -247,6 +250,40 @@ def test_etag_is_the_same_from_every_worker_and_304s(published: Published) -> No
             timeout=30,
         )
         assert response.status_code == 304
+
+
+def test_last_modified_is_when_the_published_description_last_changed(
+    published: Published,
+) -> None:
+    """The time the store keeps with each description (`dcterms:modified`, in the
+    provenance graph) is every page's Last-Modified, its sitemap lastmod and the time of
+    its Create in the change feed (made in one run: no description changed since)."""
+    sitemap = get(published, "/sitemaps/1.xml", "*/*").text
+    lastmods = dict(re.findall(r"<loc>([^<]+)</loc><lastmod>([^<]+)</lastmod>", sitemap))
+    watched = [SEED_IRI, *sorted(lastmods)[:10]]
+    values = " ".join(f"<{iri}>" for iri in watched)
+    answer = sparql(
+        published,
+        f"SELECT ?r ?t WHERE {{ VALUES ?r {{ {values} }}"
+        f" GRAPH {Layout(BASE).provenance} {{ ?r <{DCTERMS_MODIFIED}> ?t }} }}",
+    )
+    assert answer.status_code == 200, answer.text
+    stamps = {
+        row["r"]["value"]: _instant(row["t"]["value"])
+        for row in answer.json()["results"]["bindings"]
+    }
+    assert set(stamps) == set(watched)
+    feed = get(published, "/changes/1", "application/ld+json").json()["orderedItems"]
+    created = {a["object"]["id"]: a["endTime"] for a in feed if a["type"] == "Create"}
+    for iri in watched:
+        response = get(published, path_of(iri))
+        modified = parsedate_to_datetime(response.headers["last-modified"])
+        assert modified == stamps[iri] == _instant(lastmods[iri]) == _instant(created[iri]), iri
+
+
+def _instant(text: str) -> datetime:
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).replace(microsecond=0)
 
 
 def test_unknown_resource_is_404(published: Published) -> None:

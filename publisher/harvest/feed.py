@@ -1,6 +1,8 @@
 """The change feed: an ActivityStreams 2.0 OrderedCollection of Create, Update and Delete
 activities, in the shape of the IIIF Change Discovery API 1.0 (which crawlers of
-cultural-heritage data already follow).
+cultural-heritage data already follow). One activity each time a resource's published
+description (publisher.store.published) is first published, changes, or is withdrawn;
+a record that changes nothing published gives none.
 
 Why ActivityStreams rather than LDES: an LDES member must be an immutable version
 object, which means minting and serving a version IRI (and a version graph) for every
@@ -54,7 +56,7 @@ def collection(base_uri: str, total: int, size: int) -> dict[str, Any]:
         "@context": CONTEXT,
         "id": f"{base_uri}changes",
         "type": "OrderedCollection",
-        "summary": "Records published, replaced and withdrawn, oldest first",
+        "summary": "Published descriptions created, changed and withdrawn, oldest first",
         "totalItems": total,
     }
     if total:

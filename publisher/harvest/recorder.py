@@ -1,6 +1,7 @@
 """Keeping the side database in step with the store: called by the pipeline after each
-record is stored, by `publisher remove` after each deletion, and once to build the side
-database of a store that was published before it existed (`backfill`)."""
+record is stored and after each write of the published view, by `publisher remove` after
+each deletion, and once to build the side database of a store that was published before
+it existed (`backfill`)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,30 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, QueryTriples, Triple
 
-from publisher.harvest.sidecar import Change, Document, GraphFacts, Sidecar, sidecar_path
+from publisher.harvest.sidecar import (
+    Document,
+    GraphChange,
+    GraphFacts,
+    Publication,
+    Sidecar,
+    now,
+    sidecar_path,
+)
 from publisher.harvest.void import write_statistics
+from publisher.mapping.consolidate import Consolidated
 from publisher.mapping.identity import Identity
 from publisher.mapping.vocab import (
     FOAF,
     PROV,
     PUB,
+    RDF,
     RDF_TYPE,
     SCHEMA,
     SCHEMA_NAME,
     schema,
 )
 from publisher.store.base import Store, StoreUnavailable
-from publisher.store.published import PublishedView, ViewChanges, listing_entry
+from publisher.store.published import MODIFIED, PublishedView, ViewChanges, listing_entry
 
 log = logging.getLogger(__name__)
 SEPARATOR = "; "
@@ -86,20 +97,36 @@ class Recorder:
         return []
 
     def published(self, changes: ViewChanges, view: PublishedView) -> None:
-        """The listing entries of what the published view wrote anew or left out (and of
-        what it kept but this database lacks, after a killed run)."""
-        entries = [listing_entry(result) for result in changes.written]
-        missing = self.sidecar.unlisted([r.value for r in changes.kept])
-        entries += [listing_entry(view.described(NamedNode(iri))) for iri in missing]
-        view_only = {iri for iri, _, _ in entries if self.identity.names_alone(iri)}
-        self.sidecar.list_published(entries, [r.value for r in changes.gone], view_only)
+        """What the published view wrote anew or left out: the change feed, `lastmod`
+        and the listing entries follow it. Of what it kept as it was, only what this
+        database is behind on (after a killed run) is recorded."""
+        times = {r.value: t for r, t in changes.times.items()}
+        entries = [
+            _publication(result, times.get(result.resource.value), changed=True)
+            for result in changes.written
+            if self._ours(result.resource.value)
+        ]
+        kept = {r.value: times.get(r.value) for r in changes.kept if self._ours(r.value)}
+        for iri in self.sidecar.behind(kept) if kept else []:
+            described = view.described(NamedNode(iri))
+            if described.triples:
+                entries.append(_publication(described, kept[iri], changed=False))
+        gone = [(r.value, times.get(r.value) or now()) for r in changes.gone]
+        view_only = {p.iri for p in entries if self.identity.names_alone(p.iri)}
+        withdrawn = [(iri, t) for iri, t in gone if self._ours(iri)]
+        self.sidecar.record_view(entries, withdrawn, view_only)
         self.sidecar.maybe_commit()
 
-    def removed(self, graph: str) -> Change | None:
+    def _ours(self, iri: str) -> bool:
+        """A resource this publication mints (the sitemaps and the feed list those)."""
+        return iri.startswith(self.base_uri) and not iri.startswith(f"{self.base_uri}graph/")
+
+    def removed(self, graph: str) -> GraphChange | None:
+        """A source record deleted from the store: its counts and search entries."""
         with self.sidecar.atomic():
             change = self.sidecar.graph_removed(graph)
-            if change is not None and change.type == "Update" and change.kind in SEARCHABLE:
-                self.sidecar.set_document(change.resource, self.document(change.resource))
+            if change is not None and change.described and change.kind in SEARCHABLE:
+                self.sidecar.set_document(change.main, self.document(change.main))
         self.sidecar.maybe_commit()
         return change
 
@@ -157,8 +184,36 @@ class Recorder:
             assert isinstance(triples, QueryTriples)
             for warning in self.stored(graph, main, list(triples)):
                 log.warning("%s: %s", graph, warning)
+        self._backfill_view()
         self.sidecar.commit()
         return len(graphs)
+
+    def _backfill_view(self) -> None:
+        """Every resource of the published view, as created when its description last
+        changed (a view that keeps no such times: when its newest source was read)."""
+        view = PublishedView(self.store, self.base_uri)
+        rows = self.store.query(f"""
+            SELECT ?r (MAX(?m) AS ?modified) (MAX(?t) AS ?read) WHERE {{
+              GRAPH {view.layout.provenance} {{
+                ?r <{PROV}wasDerivedFrom> ?g
+                FILTER NOT EXISTS {{ ?r <{RDF}subject> ?about }}
+                OPTIONAL {{ ?r {MODIFIED} ?m }}
+              }}
+              OPTIONAL {{ GRAPH ?g {{ ?g <{PROV}generatedAtTime> ?t }} }}
+            }} GROUP BY ?r""")
+        assert isinstance(rows, QuerySolutions)
+        found = []
+        for row in rows:
+            resource, when = row["r"], row["modified"] or row["read"]
+            if isinstance(resource, NamedNode) and self._ours(resource.value):
+                found.append((when.value if isinstance(when, Literal) else None, resource))
+        found.sort(key=lambda item: (item[0] or "", item[1].value))
+        for start in range(0, len(found), 10_000):
+            entries = [
+                _publication(view.described(resource), when, changed=False)
+                for when, resource in found[start : start + 10_000]
+            ]
+            self.sidecar.record_view(entries, [])
 
 
 _ALTERNATE = schema("alternateName")
@@ -204,6 +259,11 @@ def document_from(triples: Iterable[Triple], resource: str) -> Document:
         journal=_join(journals),
         subjects=_join(sorted(subjects)),
     )
+
+
+def _publication(result: Consolidated, time: str | None, *, changed: bool) -> Publication:
+    iri, classes, label = listing_entry(result)
+    return Publication(iri, classes, label, time, changed)
 
 
 def facts_of(

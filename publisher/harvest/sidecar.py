@@ -15,8 +15,9 @@ Why SQLite beside the store rather than a graph inside it:
 * SQLite and FTS5 ship with Python: nothing to install or run, one file to back up.
 
 The store stays the truth: everything here can be rebuilt from the source-record graphs
-(`Recorder.backfill`), except the history of deletions (the tombstones), which only this
-log remembers.
+and the published view (`Recorder.backfill`), except the history of changes (the
+tombstones among them), which only this log remembers. What is live, its `lastmod` and
+the change log follow the published view (`record_view`), whose times the store keeps.
 
 Writes come from one process at a time (ingest or remove hold RocksDB's lock anyway);
 readers open the file read-only (`mode=ro`), so the server needs no write access.
@@ -31,9 +32,9 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS resources (
     id INTEGER PRIMARY KEY,
     iri TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
-    lastmod TEXT NOT NULL,
+    lastmod TEXT NOT NULL,  -- when its published description last changed ('' never published)
     live INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS graphs (
@@ -151,18 +152,59 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def canonical_time(text: str) -> str:
+    """A time as this database writes it (`2024-05-01T10:00:00+00:00`), whichever form it
+    came in (a store gives `...Z` back); text that is not a time, as it is."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat()
+
+
 class SearchTooBroad(Exception):
     """A search ran past SEARCH_SECONDS (it matches too much to rank)."""
 
 
 @dataclass(frozen=True)
 class Change:
+    """One activity of the change feed: a resource's published description created,
+    changed or withdrawn."""
+
     seq: int
     time: str
     type: str  # Create, Update, Delete
     resource: str
     kind: str
-    graph: str
+    graph: str | None = None  # the source record, in activities logged before the view
+
+
+@dataclass(frozen=True)
+class GraphChange:
+    """A source record's graph stored (changed) or removed: its main resource, that
+    resource's kind, and whether some stored record still describes it."""
+
+    main: str
+    kind: str
+    described: bool
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A resource's published description as this database keeps it (its listing entry
+    and the time it last changed), from the store's published view. `changed`: the view
+    just wrote it anew (an activity is logged whatever this database holds); otherwise
+    it is one the view kept, recorded here only if this database is behind it (a run
+    killed between the store's write and this database's), `time` None when the store
+    holds no time for it (a view written before it kept them)."""
+
+    iri: str
+    classes: tuple[str, ...]
+    label: str
+    time: str | None
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -292,13 +334,16 @@ class Sidecar:
     def graph_stored(
         self, graph: str, main: str, triples: Sequence[Triple], base: str,
         facts: GraphFacts | None = None,
-    ) -> Change | None:  # fmt: skip
+    ) -> GraphChange | None:  # fmt: skip
         """A source record's graph was stored (created or replaced) with these triples
-        (`facts`: what the side database keeps of them, when already worked out).
+        (`facts`: what the side database keeps of them, when already worked out): its
+        digest, statement counts and resources are kept.
 
-        Returns the change logged: Create when the main resource was not published
-        before, Update when it was; None when the record's data did not change (a
-        re-ingest of the same record: only provenance timestamps differ).
+        Returns its main resource (to index for search again); None when the record's
+        data did not change (a re-ingest of the same record: only provenance timestamps
+        differ). Nothing is logged here: the change feed, `lastmod` and whether a
+        resource is live follow the published view (`record_view`), which a record may
+        leave as it was.
         """
         db = self._db
         facts = facts or GraphFacts.of(triples, graph, base)
@@ -309,11 +354,9 @@ class Sidecar:
         ).fetchone()
         if row is not None and row[2] and row[1] == digest:
             return None
-        before = db.execute("SELECT live FROM resources WHERE iri = ?", (main,)).fetchone()
-        main_was_live = bool(before and before[0])
         subjects = dict(facts.subjects)
         subjects.setdefault(main, OTHER)
-        ids = {iri: self._upsert_resource(iri, kind, when) for iri, kind in subjects.items()}
+        ids = {iri: self._upsert_resource(iri, kind) for iri, kind in subjects.items()}
         if row is None:
             graph_id = int(db.execute(
                 "INSERT INTO graphs (iri, main, modified, digest, stats, live)"
@@ -338,19 +381,20 @@ class Sidecar:
                 "DELETE FROM graph_resources WHERE graph = ? AND resource = ?",
                 (graph_id, resource),
             )
-            self._settle(resource, when)
+            self._unlinked(resource)
         db.executemany(
             "INSERT OR IGNORE INTO graph_resources VALUES (?, ?)",
             [(graph_id, resource) for resource in new - old],
         )
         self._count(stats, +1)
-        change = self._log(when, "Update" if main_was_live else "Create", ids[main], graph_id)
-        return change
+        return GraphChange(main, self._kind(ids[main]), True)
 
-    def graph_removed(self, graph: str, when: str | None = None) -> Change | None:
-        """A source record's graph was deleted: its resources that no other record
-        describes become tombstones. Delete when the main resource is gone with it,
-        Update when another source still describes it; None for an unknown graph."""
+    def graph_removed(self, graph: str, when: str | None = None) -> GraphChange | None:
+        """A source record's graph was deleted: its counts are taken back, and its
+        resources no other record describes leave the search index. Returns its main
+        resource, and whether another record still describes it; None for an unknown
+        graph. (Whether its resources are gone is the published view's to say:
+        `record_view`.)"""
         db = self._db
         when = when or now()
         row = db.execute(
@@ -364,12 +408,104 @@ class Sidecar:
         )]  # fmt: skip
         db.execute("DELETE FROM graph_resources WHERE graph = ?", (graph_id,))
         for resource in resources:
-            self._settle(resource, when)
+            self._unlinked(resource)
         self._count(json.loads(row[3]), -1)
         db.execute("UPDATE graphs SET live = 0, modified = ? WHERE id = ?", (when, graph_id))
-        alive = db.execute("SELECT live FROM resources WHERE id = ?", (main,)).fetchone()
-        change = self._log(when, "Update" if alive and alive[0] else "Delete", main, graph_id)
-        return change
+        iri = db.execute("SELECT iri FROM resources WHERE id = ?", (main,)).fetchone()[0]
+        return GraphChange(str(iri), self._kind(main), self._linked(main))
+
+    def record_view(
+        self,
+        published: Iterable[Publication],
+        gone: Iterable[tuple[str, str]],
+        view_only: Container[str] = (),
+    ) -> list[Change]:
+        """What the published view did: descriptions written anew or kept (see
+        `Publication`), and resources no longer published, with when (IRI, time). The
+        change feed gets `Create` for a resource not published before, `Update` for one
+        whose description changed, `Delete` for one withdrawn; `lastmod` is the time its
+        description last changed; the listing pages follow, one label per resource.
+        Logged oldest first, in IRI order at one time. `view_only`: IRIs that only the
+        view names (a person by ORCID iD), which no record's row stands for."""
+        logged = []
+        entries = [replace(p, time=canonical_time(p.time)) if p.time else p for p in published]
+        withdrawn = [(iri, canonical_time(when)) for iri, when in gone]
+        listed: Counter[str] = Counter()  # the statistics' changes, written once
+        with self.atomic():
+            for entry in sorted(entries, key=lambda p: (p.time or "", p.iri)):
+                logged += self._published(entry, entry.iri in view_only, listed)
+            for iri, when in sorted(withdrawn, key=lambda g: (g[1], g[0])):
+                logged += self._withdrawn(iri, when, listed)
+            self._count({"listed": {c: n for c, n in listed.items() if n}}, +1)
+        return logged
+
+    def _published(self, entry: Publication, view_only: bool, listed: Counter[str]) -> list[Change]:
+        db = self._db
+        kind = kind_of(entry.classes)
+        row = db.execute(
+            "SELECT id, kind, lastmod, live FROM resources WHERE iri = ?", (entry.iri,)
+        ).fetchone()
+        if row is None and view_only:
+            self._upsert_resource(entry.iri, kind)
+            row = db.execute(
+                "SELECT id, kind, lastmod, live FROM resources WHERE iri = ?", (entry.iri,)
+            ).fetchone()
+        if row is None:
+            # No record of it is kept here yet (the view recovered what a stopped run
+            # wrote, before this run stores those records again): it is recorded when
+            # its record is, the view then reporting it kept (`behind`). Rows are made
+            # by `graph_stored` only, in the order records come, as a clean run makes them.
+            return []
+        resource_id, lastmod, live = int(row[0]), str(row[2]), bool(row[3])
+        kind = _best_kind(kind, str(row[1]))
+        if not live:
+            activity: str | None = "Create"
+        elif entry.changed or (entry.time is not None and entry.time != lastmod):
+            activity = "Update"
+        else:
+            activity = None  # this database has it as the view does
+        logged = []
+        if activity is not None:
+            when = entry.time or now()
+            db.execute(
+                "UPDATE resources SET kind = ?, lastmod = ?, live = 1 WHERE id = ?",
+                (kind, when, resource_id),
+            )
+            logged.append(self._log(when, activity, resource_id))
+        classes = set(entry.classes) & set(LISTED_CLASSES)
+        self._list(resource_id, entry.iri, classes, entry.label, listed)
+        return logged
+
+    def _withdrawn(self, iri: str, when: str, listed: Counter[str]) -> list[Change]:
+        db = self._db
+        row = db.execute("SELECT id, live FROM resources WHERE iri = ?", (iri,)).fetchone()
+        if row is None:
+            return []
+        resource_id = int(row[0])
+        self._list(resource_id, iri, set(), "", listed)
+        db.execute("DELETE FROM search WHERE rowid = ?", (resource_id,))
+        if not row[1]:
+            return []
+        db.execute("UPDATE resources SET lastmod = ?, live = 0 WHERE id = ?", (when, resource_id))
+        return [self._log(when, "Delete", resource_id)]
+
+    def behind(self, kept: Mapping[str, str | None]) -> list[str]:
+        """Of resources the published view kept as they were ({IRI: the time the store
+        gives it, if any}), those this database is behind on: not live, published at
+        another time, or (of a listed kind) not listed. A run killed between the store's
+        write and this database's leaves them so; the next run that touches them
+        records them (`record_view`)."""
+        kinds = sorted({KIND_BY_CLASS[c] for c in LISTED_CLASSES})
+        found = []
+        for iri, stamp in kept.items():
+            when = canonical_time(stamp) if stamp else None
+            row = self._db.execute(
+                "SELECT id, kind, lastmod, live FROM resources WHERE iri = ?", (iri,)
+            ).fetchone()
+            in_step = row is not None and row[3] and (when is None or when == row[2])
+            if not in_step or (row[1] in kinds and not self._listed(int(row[0]))):
+                found.append(iri)
+        return found
 
     def set_document(self, resource: str, document: Document | None) -> None:
         """Index (or, with None, unindex) what search sees of a resource."""
@@ -384,83 +520,42 @@ class Sidecar:
                 (row[0], *document.columns()),
             )
 
-    def _upsert_resource(self, iri: str, kind: str, when: str) -> int:
+    def _upsert_resource(self, iri: str, kind: str) -> int:
+        """The id of a resource a record describes: a new row is not published (not live,
+        no lastmod) until the published view says it is (`record_view`)."""
         row = self._db.execute("SELECT id, kind FROM resources WHERE iri = ?", (iri,)).fetchone()
         if row is None:
             return int(self._db.execute(
-                "INSERT INTO resources (iri, kind, lastmod, live) VALUES (?, ?, ?, 1)"
+                "INSERT INTO resources (iri, kind, lastmod, live) VALUES (?, ?, '', 0)"
                 " RETURNING id",
-                (iri, kind, when),
+                (iri, kind),
             ).fetchone()[0])  # fmt: skip
-        best = min(kind, row[1], key=lambda k: KIND_RANK.get(k, len(KIND_RANK)))
-        self._db.execute(
-            "UPDATE resources SET kind = ?, lastmod = ?, live = 1 WHERE id = ?",
-            (best, when, row[0]),
-        )
+        best = _best_kind(kind, str(row[1]))
+        if best != row[1]:
+            self._db.execute("UPDATE resources SET kind = ? WHERE id = ?", (best, row[0]))
         return int(row[0])
 
-    def _settle(self, resource: int, when: str) -> None:
-        """A resource lost a record's statements: changed, and gone if none are left."""
-        linked = self._db.execute(
+    def _linked(self, resource: int) -> bool:
+        """Whether some stored record describes the resource."""
+        return bool(self._db.execute(
             "SELECT 1 FROM graph_resources WHERE resource = ? LIMIT 1", (resource,)
-        ).fetchone()
-        self._db.execute(
-            "UPDATE resources SET lastmod = ?, live = ? WHERE id = ?",
-            (when, 1 if linked else 0, resource),
-        )
-        if not linked:
+        ).fetchone())  # fmt: skip
+
+    def _unlinked(self, resource: int) -> None:
+        """A resource lost a record's statements: out of search if none are left."""
+        if not self._linked(resource):
             self._db.execute("DELETE FROM search WHERE rowid = ?", (resource,))
 
-    def list_published(
-        self,
-        entries: Iterable[tuple[str, tuple[str, ...], str]],
-        gone: Iterable[str],
-        view_only: Container[str] = (),
-    ) -> None:
-        """The listing entries of resources whose published description was written anew
-        ((IRI, classes, label), see publisher.store.published.listing_entry), and of
-        those no longer published. The listing pages follow the published view, one
-        label per resource, so a record's cost does not depend on how many others
-        describe its journal."""
-        listed: Counter[str] = Counter()  # the statistics' changes, written once
-        with self.atomic():
-            for iri, classes, label in entries:
-                kinds_listed = set(classes) & _LISTED
-                row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
-                if row is None and kinds_listed and iri in view_only:
-                    # Named by the view only (a person by ORCID iD): no record names it.
-                    kind = min((KIND_BY_CLASS[c] for c in kinds_listed), key=lambda k: KIND_RANK[k])
-                    row = (self._upsert_resource(iri, kind, now()),)
-                if row is not None:
-                    self._list(int(row[0]), iri, kinds_listed, label, listed)
-            for iri in gone:
-                row = self._db.execute("SELECT id FROM resources WHERE iri = ?", (iri,)).fetchone()
-                if row is not None:
-                    self._list(int(row[0]), iri, set(), "", listed)
-            self._count({"listed": {c: n for c, n in listed.items() if n}}, +1)
+    def _listed(self, resource: int) -> bool:
+        # By the primary key (class, resource): `resource` alone would scan the table.
+        return bool(self._db.execute(
+            f"SELECT 1 FROM listed WHERE class IN ({_LISTED_MARKS}) AND resource = ? LIMIT 1",
+            (*LISTED_CLASSES, resource),
+        ).fetchone())  # fmt: skip
 
-    def unlisted(self, iris: Sequence[str]) -> list[str]:
-        """Those of the resources that are live, of a listed kind, and not listed: a run
-        killed between the store's write and this database's left them so."""
-        kinds = sorted({KIND_BY_CLASS[c] for c in LISTED_CLASSES})
-        found = []
-        for iri in iris:
-            row = self._db.execute(
-                f"SELECT id FROM resources WHERE iri = ? AND live = 1 AND kind IN"
-                f" ({', '.join('?' for _ in kinds)})",
-                (iri, *kinds),
-            ).fetchone()
-            if row is None:
-                continue
-            # By the primary key (class, resource): `resource` alone would scan the table.
-            listed = self._db.execute(
-                f"SELECT 1 FROM listed WHERE class IN ({_LISTED_MARKS}) AND resource = ?",
-                (*LISTED_CLASSES, row[0]),
-            )
-            if listed.fetchone():
-                continue
-            found.append(iri)
-        return found
+    def _kind(self, resource: int) -> str:
+        row = self._db.execute("SELECT kind FROM resources WHERE id = ?", (resource,)).fetchone()
+        return str(row[0]) if row else OTHER
 
     def _list(
         self, resource: int, iri: str, classes: set[str], label: str, counts: Counter[str]
@@ -500,17 +595,17 @@ class Sidecar:
         )
         self._db.execute("DELETE FROM statistics WHERE n <= 0")
 
-    def _log(self, when: str, kind: str, resource: int, graph: int) -> Change:
+    def _log(self, when: str, kind: str, resource: int) -> Change:
+        """An activity about a resource (graph 0: the published view, not one record)."""
         seq = int(self._db.execute(
-            "INSERT INTO changes (time, type, resource, graph) VALUES (?, ?, ?, ?)"
+            "INSERT INTO changes (time, type, resource, graph) VALUES (?, ?, ?, 0)"
             " RETURNING seq",
-            (when, kind, resource, graph),
+            (when, kind, resource),
         ).fetchone()[0])  # fmt: skip
         iri, resource_kind = self._db.execute(
             "SELECT iri, kind FROM resources WHERE id = ?", (resource,)
         ).fetchone()
-        graph_iri = self._db.execute("SELECT iri FROM graphs WHERE id = ?", (graph,)).fetchone()
-        return Change(seq, when, kind, iri, resource_kind, graph_iri[0])
+        return Change(seq, when, kind, iri, resource_kind)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -575,8 +670,8 @@ class Sidecar:
         with self._reader() as db:
             if db is None:
                 return None
-            row = db.execute("SELECT live FROM resources WHERE iri = ?", (iri,)).fetchone()
-            return None if row is None else bool(row[0])
+            row = db.execute("SELECT live, lastmod FROM resources WHERE iri = ?", (iri,)).fetchone()
+            return None if row is None or not (row[0] or row[1]) else bool(row[0])
 
     def graphs_of(self, resource: str) -> list[str]:
         """The live source-record graphs whose main resource this is."""
@@ -603,7 +698,7 @@ class Sidecar:
                 return []
             rows = db.execute(
                 "SELECT c.seq, c.time, c.type, r.iri, r.kind, g.iri FROM changes c"
-                " JOIN resources r ON r.id = c.resource JOIN graphs g ON g.id = c.graph"
+                " JOIN resources r ON r.id = c.resource LEFT JOIN graphs g ON g.id = c.graph"
                 " WHERE c.seq BETWEEN ? AND ? ORDER BY c.seq",
                 (first, last),
             ).fetchall()
@@ -650,7 +745,8 @@ class Sidecar:
             if db is None:
                 return
             yield from db.execute(
-                "SELECT iri, kind FROM resources WHERE live = ? ORDER BY id", (int(live),)
+                "SELECT iri, kind FROM resources WHERE live = ? AND lastmod != '' ORDER BY id",
+                (int(live),),
             )
 
     def statistics(self) -> dict[str, dict[str, int]]:
@@ -752,6 +848,16 @@ class GraphFacts:
             subjects,
             _statistics(triples),
         )
+
+
+def kind_of(classes: Iterable[str]) -> str:
+    """The kind of a resource of these classes (the first of KINDS found)."""
+    found = [KIND_BY_CLASS[c] for c in classes if c in KIND_BY_CLASS]
+    return min(found, key=KIND_RANK.__getitem__) if found else OTHER
+
+
+def _best_kind(one: str, other: str) -> str:
+    return min(one, other, key=lambda k: KIND_RANK.get(k, len(KIND_RANK)))
 
 
 def generated_at(triples: Sequence[Triple], graph: str) -> str | None:

@@ -1,6 +1,6 @@
 """Sitemaps (sitemaps.org protocol 0.9): an index at /sitemap.xml, child sitemaps at
 /sitemaps/{n}.xml of at most 50 000 URLs each, every published resource with the time
-its data last changed.
+its published description last changed (as the store's provenance graph keeps it).
 
 Sitemap n holds the resources with side-database ids (n-1)*size+1 .. n*size, so a
 resource stays in the same sitemap for good and a new one only ever lands in the last.

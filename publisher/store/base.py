@@ -7,7 +7,7 @@ they are, and a remote SPARQL store can produce them with pyoxigraph's parsers.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,8 @@ from pyoxigraph import (
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
 PROV_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+# When a published description last changed, in the provenance graph (publisher.store.published).
+DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
 # What a description brings of the resources it links to: their labels and types, and
 # the links that identify them (an author's page and ORCID iD, a trial's registry page).
 LABEL_PREDICATES = tuple(
@@ -47,7 +49,10 @@ class Description:
 
     triples: list[Triple]
     graphs: frozenset[NamedNode]  # the named graphs holding any of the triples
-    modified: datetime | None  # latest prov:generatedAtTime of those graphs, if any
+    # When the triples last changed (Last-Modified): for a published description, the
+    # latest time any description they come from changed (see `describe_view`); for a
+    # source record, the latest prov:generatedAtTime of those graphs. None: not known.
+    modified: datetime | None
 
 
 class NTriples(Sequence[Triple]):
@@ -162,22 +167,13 @@ class Store(ABC):
         """The resource's published description: its triples in the view graph and
         those of the nodes it owns (`owned_triples`), its neighbours' labels and links
         there, and, for HTTP caching, the source graphs it was made from (`provenance`
-        says which) with the latest `prov:generatedAtTime` they state."""
+        says which) and when it last changed: the latest `dcterms:modified` the
+        provenance graph gives the resource and the neighbours whose labels it shows
+        (`modified_of`)."""
         triples = self.owned_triples(self.view_graph, resource)
         if not triples:
             return Description([], frozenset(), None)
-        owned = f"{resource.value}#"
-        neighbours = sorted(
-            {
-                t.object
-                for t in triples
-                if isinstance(t.object, NamedNode)
-                and t.predicate != _RDF_TYPE
-                and not t.object.value.startswith(owned)
-                and t.object != resource
-            },
-            key=str,
-        )
+        neighbours = neighbours_of(resource, triples)
         found = dict.fromkeys(triples)
         if neighbours:
             values = " ".join(map(str, neighbours))
@@ -189,19 +185,28 @@ class Store(ABC):
             assert isinstance(rows, QuerySolutions)
             for row in rows:
                 found[Triple(row["s"], row["p"], row["o"])] = None
+        nodes = " ".join(map(str, [resource, *neighbours]))
         rows = self.query(
-            f"SELECT ?g ?t WHERE {{ GRAPH {provenance} {{ {resource} <{PROV_DERIVED_FROM}> ?g }}"
-            f" OPTIONAL {{ GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }} }}"
+            f"SELECT ?g ?t ?r ?m WHERE {{"
+            f" {{ GRAPH {provenance} {{ {resource} <{PROV_DERIVED_FROM}> ?g }}"
+            f"   OPTIONAL {{ GRAPH ?g {{ ?g <{PROV_GENERATED_AT}> ?t }} }} }}"
+            f" UNION {{ VALUES ?r {{ {nodes} }}"
+            f"   GRAPH {provenance} {{ ?r <{DCTERMS_MODIFIED}> ?m }} }}"
+            " }"
         )
         assert isinstance(rows, QuerySolutions)
         graphs: set[NamedNode] = set()
-        times: list[Literal] = []
+        generated: list[Literal] = []
+        stamps: dict[NamedNode, Literal] = {}
         for row in rows:
             if isinstance(row["g"], NamedNode):
                 graphs.add(row["g"])
             if isinstance(row["t"], Literal):
-                times.append(row["t"])
-        return Description(list(found), frozenset(graphs), latest_time(times))
+                generated.append(row["t"])
+            if isinstance(row["r"], NamedNode) and isinstance(row["m"], Literal):
+                stamps[row["r"]] = row["m"]
+        modified = modified_of(resource, stamps, generated)
+        return Description(list(found), frozenset(graphs), modified)
 
     @abstractmethod
     def query(
@@ -334,6 +339,35 @@ def quads_text(quads: Sequence[tuple[NamedNode | None, Triple]]) -> str:
 def in_graph(graph: NamedNode | None, pattern: str) -> str:
     """A SPARQL pattern in a named graph, or in the default graph (None)."""
     return f"GRAPH {graph} {{ {pattern} }}" if graph is not None else f"{{ {pattern} }}"
+
+
+def neighbours_of(resource: NamedNode, triples: Iterable[Triple]) -> list[NamedNode]:
+    """What a description links to (other than the nodes it owns, `{resource}#...`, and
+    its classes): their labels and links are part of what it shows."""
+    owned = f"{resource.value}#"
+    return sorted(
+        {
+            t.object
+            for t in triples
+            if isinstance(t.object, NamedNode)
+            and t.predicate != _RDF_TYPE
+            and not t.object.value.startswith(owned)
+            and t.object != resource
+        },
+        key=str,
+    )
+
+
+def modified_of(
+    resource: NamedNode, stamps: Mapping[NamedNode, Literal], generated: Iterable[Literal]
+) -> datetime | None:
+    """Last-Modified of a published description: when it or a description whose labels
+    it shows (`stamps`: `dcterms:modified` of each) last changed. A description not
+    stamped (a view written before stamps were) falls back on the latest
+    `prov:generatedAtTime` of its sources (`generated`)."""
+    if resource in stamps:
+        return latest_time(stamps.values())
+    return latest_time([*stamps.values(), *generated])
 
 
 def latest_time(stamps: Iterable[Literal]) -> datetime | None:

@@ -20,6 +20,7 @@ from pyoxigraph import Store as OxStore
 
 from publisher.mapping.vocab import RDF_TYPE
 from publisher.store.base import (
+    DCTERMS_MODIFIED,
     LABEL_PREDICATES,
     PROV_DERIVED_FROM,
     PROV_GENERATED_AT,
@@ -28,12 +29,15 @@ from publisher.store.base import (
     QueryResult,
     Store,
     latest_time,
+    modified_of,
+    neighbours_of,
     quads_text,
 )
 from publisher.store.disk import writes
 
 GENERATED_AT = NamedNode(PROV_GENERATED_AT)
 DERIVED_FROM = NamedNode(PROV_DERIVED_FROM)
+MODIFIED = NamedNode(DCTERMS_MODIFIED)
 _LABELS = frozenset(LABEL_PREDICATES)
 FLUSH_EVERY = 300_000  # quads loaded by replace_graphs between two flushes to disk
 
@@ -136,12 +140,15 @@ class OxigraphStore(Store):
 
     def _generated(self, graphs: Iterable[NamedNode]) -> datetime | None:
         """The latest `prov:generatedAtTime` the graphs state about themselves."""
-        return latest_time(
+        return latest_time(self._generated_stamps(graphs))
+
+    def _generated_stamps(self, graphs: Iterable[NamedNode]) -> list[Literal]:
+        return [
             quad.object
             for graph in graphs
             for quad in self._store.quads_for_pattern(graph, GENERATED_AT, None, graph)
             if isinstance(quad.object, Literal)
-        )
+        ]
 
     def query(
         self,
@@ -173,16 +180,8 @@ class OxigraphStore(Store):
         triples = self.owned_triples(None, resource)
         if not triples:
             return Description([], frozenset(), None)
-        owned = f"{resource.value}#"
         found = dict.fromkeys(triples)
-        neighbours = {
-            t.object
-            for t in triples
-            if isinstance(t.object, NamedNode)
-            and t.predicate != RDF_TYPE
-            and t.object != resource
-            and not t.object.value.startswith(owned)
-        }
+        neighbours = neighbours_of(resource, triples)
         for neighbour in neighbours:
             for quad in self._store.quads_for_pattern(neighbour, None, None, view):
                 if quad.predicate in _LABELS:
@@ -192,7 +191,14 @@ class OxigraphStore(Store):
             for q in self._store.quads_for_pattern(resource, DERIVED_FROM, None, provenance)
             if isinstance(q.object, NamedNode)
         }
-        return Description(list(found), frozenset(graphs), self._generated(graphs))
+        stamps = {
+            q.subject: q.object
+            for node in (resource, *neighbours)
+            for q in self._store.quads_for_pattern(node, MODIFIED, None, provenance)
+            if isinstance(q.subject, NamedNode) and isinstance(q.object, Literal)
+        }
+        generated = [] if resource in stamps else self._generated_stamps(graphs)
+        return Description(list(found), frozenset(graphs), modified_of(resource, stamps, generated))
 
     @writes
     def insert_quads(

@@ -10,7 +10,9 @@ Layout of a store (see docs/dataset.md):
   of every resource (`publisher.mapping.consolidate`). SPARQL sees it without GRAPH or
   FROM; pages, dumps and counts are made from it;
 * `{base}graph/provenance`: where each published value came from (`rdf:Statement`s with
-  `prov:wasDerivedFrom`), and the values that lost;
+  `prov:wasDerivedFrom`), and the values that lost; and when each description last
+  changed (`dcterms:modified`: Last-Modified, the sitemaps' lastmod, the change feed),
+  written with the description, so it is as crash-safe as the description;
 * `{base}graph/pending`: what is being recomputed: the source graphs a write changes
   (ingest, remove), or resources (`mark`). They are marked before the sources are
   written and unmarked last, in the transaction that deletes the old descriptions (the
@@ -26,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
@@ -43,14 +46,17 @@ from publisher.mapping.consolidate import (
     source_of,
 )
 from publisher.mapping.identity import Renaming, alias_triples
-from publisher.mapping.vocab import RDF_TYPE, SCHEMA_NAME
-from publisher.store.base import Store, in_graph
+from publisher.mapping.vocab import PROV, RDF_TYPE, SCHEMA_NAME, XSD_DATETIME
+from publisher.store.base import DCTERMS_MODIFIED, Store, in_graph
 from publisher.store.identities import Identities, Plan
 from publisher.store.layout import Layout
 
 READ_SOURCES = 512  # source graphs kept while one write's view is worked out
 PENDING_MARK = Literal("pending")  # a resource
 GRAPH_MARK = Literal("graph")  # a source graph: the resources it describes, before and after
+# When a resource's published description last changed (in the provenance graph).
+MODIFIED = NamedNode(DCTERMS_MODIFIED)
+_GENERATED = NamedNode(PROV + "generatedAtTime")
 
 
 @dataclass(frozen=True)
@@ -108,13 +114,25 @@ Quads = list[tuple[NamedNode | None, Triple] | InGraph]
 
 @dataclass
 class ViewChanges:
-    """What a write did to the view: the descriptions written anew, and the resources
-    no source describes any more (left out of the view). Resources a record only added
-    itself to (same description) are in neither."""
+    """What a write did to the view: the descriptions that changed (new, or different
+    from what was published), and the resources no source describes any more (left out
+    of the view), each with the time it changed (`times`, as stamped in the provenance
+    graph). The resources touched whose description stayed the same (a record re-ingested
+    unchanged, one that only added itself to the provenance, a recomputation that came
+    out the same) are `kept`: their time does not move."""
 
     written: list[Consolidated] = field(default_factory=list)
     gone: list[NamedNode] = field(default_factory=list)
     kept: list[NamedNode] = field(default_factory=list)  # touched, description unchanged
+    # When each description last changed: the written and gone now, the kept before (as
+    # the store holds it after the write; absent if it holds none).
+    times: dict[NamedNode, str] = field(default_factory=dict)
+
+    def extend(self, other: ViewChanges) -> None:
+        self.written += other.written
+        self.gone += other.gone
+        self.kept += other.kept
+        self.times.update(other.times)
 
 
 class PublishedView:
@@ -235,6 +253,7 @@ class PublishedView:
         for canonical in sorted(plan.units, key=lambda r: r.value):
             members = plan.units[canonical]
             relevant = list({id(c): c for m in members for c in by_member.get(m, [])}.values())
+            when = _changed_at(relevant)
             if self._unchanged_identity(plan, canonical) and canonical not in plan.forced:
                 if relevant and all(
                     _same_claims(m, c) for m in members for c in by_member.get(m, [])
@@ -242,11 +261,13 @@ class PublishedView:
                     done.kept.append(canonical)  # re-ingested as it was: nothing to change
                     continue
                 if all(c.old is None for c in relevant) and self._added(
-                    canonical, plan, relevant, renaming, inserts, done
+                    canonical, plan, relevant, renaming, inserts, done, when
                 ):
                     continue
-            self._recompute(canonical, plan, in_hand, renaming, deletes, inserts, done)
+            self._recompute(canonical, plan, in_hand, renaming, deletes, inserts, done, when)
         self._write(deletes, inserts, marks)
+        # Read here, in step with this write, for the side database to check it has them.
+        done.times.update(self.stamps([r for r in done.kept if r not in done.times]))
         return done
 
     def _unchanged_identity(self, plan: Plan, canonical: NamedNode) -> bool:
@@ -287,20 +308,22 @@ class PublishedView:
         view = self.store.view_graph
         empty = not bool(self.store.query(f"ASK {{ {in_graph(view, '?s ?p ?o')} }}"))
         if empty and self.source_graphs():
-            rebuilt = self.rebuild()
-            done.written += rebuilt.written
+            done.extend(self.rebuild())
         return done
 
     def rebuild(self) -> ViewChanges:
         """Recompute every resource from its sources (a store published before the view
-        existed, or a check of the incremental one)."""
+        existed, or a check of the incremental one), and drop what the view holds about
+        anything else. Marked first, like any recomputation, so a run stopped halfway
+        is finished by the next; a description that comes out as it was is left as it is,
+        with the time it last changed."""
         resources: set[NamedNode] = set()
         for graph in self.source_graphs():
             source = self._read_source(graph)
             if source is not None:
                 resources |= source.resources
-        for view in (self.store.view_graph, self.layout.provenance):
-            self.store.drop_graph(view)
+        self.mark(resources)
+        self._drop_others(resources | set(self.identities.plan(resources).units))
         return self.refresh(resources)
 
     def source_graphs(self) -> list[NamedNode]:
@@ -312,6 +335,30 @@ class PublishedView:
         assert isinstance(result, QuerySolutions)
         return sorted((row["g"] for row in result if isinstance(row["g"], NamedNode)), key=str)
 
+    def _drop_others(self, resources: set[NamedNode]) -> None:
+        """The view's and the provenance graph's statements about anything that is not one
+        of these resources or a node one of them owns (`{resource}#...`)."""
+        described = {r.value for r in resources}
+        for graph in (self.store.view_graph, self.layout.provenance):
+            rows = self.store.query(f"SELECT DISTINCT ?s WHERE {{ {in_graph(graph, '?s ?p ?o')} }}")
+            assert isinstance(rows, QuerySolutions)
+            others = [
+                subject
+                for row in rows
+                if isinstance(subject := row["s"], NamedNode)  # the view names every node
+                and subject.value not in described
+                and subject.value.split("#", 1)[0] not in described
+            ]
+            for start in range(0, len(others), 500):
+                values = " ".join(str(o) for o in others[start : start + 500])
+                found = self.store.query(
+                    f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }}"
+                    f" {in_graph(graph, '?s ?p ?o')} }}"
+                )
+                assert isinstance(found, QuerySolutions)
+                stale = [(graph, Triple(r["s"], r["p"], r["o"])) for r in found]
+                self.store.remove_quads(stale)
+
     # --- the ways a resource is brought up to date ------------------------------------
 
     def _added(
@@ -322,6 +369,7 @@ class PublishedView:
         renaming: Renaming,
         inserts: Quads,
         done: ViewChanges,
+        when: str,
     ) -> bool:
         """New records about a resource, added without reading its other sources when
         that can be done (False otherwise). A resource not in the view yet is made from
@@ -340,13 +388,15 @@ class PublishedView:
                 inserts.append(InGraph(view, canonical, triples))
                 inserts += aliases
                 inserts.append((self.layout.provenance, Triple(canonical, PROV_DERIVED, graph)))
-                done.written.append(Consolidated(canonical, list(triples), [], (graph,)))
-                return True
-            sources = [self._renamed(c.new, renaming) for c in changes if c.new is not None]
-            result = consolidate(canonical, sources, self.layout.published_flag, self.precedence)
-            inserts += [(view, t) for t in result.triples] + aliases
-            inserts += [(self.layout.provenance, t) for t in result.provenance]
-            done.written.append(result)
+                result = Consolidated(canonical, list(triples), [], (graph,))
+            else:
+                sources = [self._renamed(c.new, renaming) for c in changes if c.new is not None]
+                result = consolidate(
+                    canonical, sources, self.layout.published_flag, self.precedence
+                )
+                inserts += [(view, t) for t in result.triples] + aliases
+                inserts += [(self.layout.provenance, t) for t in result.provenance]
+            self._changed(canonical, result, _stamp(when), inserts, done)
             return True
         if not self._has_statements(canonical):
             return False  # one source so far: the statements are to be written now
@@ -364,6 +414,19 @@ class PublishedView:
         inserts += aliases
         done.kept.append(canonical)
         return True
+
+    def _changed(
+        self,
+        resource: NamedNode,
+        result: Consolidated,
+        stamp: Literal,
+        inserts: Quads,
+        done: ViewChanges,
+    ) -> None:
+        """A description new to the view, written: stamped."""
+        inserts.append((self.layout.provenance, Triple(resource, MODIFIED, stamp)))
+        done.written.append(result)
+        done.times[resource] = _canonical(stamp.value)
 
     def _alone(
         self,
@@ -401,10 +464,12 @@ class PublishedView:
         deletes: Quads,
         inserts: Quads,
         done: ViewChanges,
+        when: str,
     ) -> None:
         """From every source of every member, read back (except those in hand), with
         the names the view gives; the old descriptions, aliases and provenance of the
-        component deleted, the new written."""
+        component replaced by the new. Only what differs is written: a description that
+        comes out the same is left as it is, with its time."""
         members = plan.units[canonical]
         view = self.store.view_graph
         sources = []
@@ -415,21 +480,56 @@ class PublishedView:
         if sources:
             renaming = self._full_renaming(sources, plan, renaming)
         everything = {canonical} | members | plan.old_members.get(canonical, set())
+        old: list[Triple] = []
+        old_provenance: list[Triple] = []
         for resource in sorted(everything, key=lambda r: r.value):
-            deletes += [(view, t) for t in self.store.owned_triples(view, resource)]
-            provenance = self.store.owned_triples(self.layout.provenance, resource, RDF_SUBJECT)
-            deletes += [(self.layout.provenance, t) for t in provenance]
+            old += self.store.owned_triples(view, resource)
+            old_provenance += self.store.owned_triples(
+                self.layout.provenance, resource, RDF_SUBJECT
+            )
         retired = [m for m in members if m != canonical and m in plan.before.get(m, ())]
         done.gone += retired
+        done.times.update((m, _canonical(when)) for m in retired)
         if not sources:
+            deletes += [(view, t) for t in old]
+            deletes += [(self.layout.provenance, t) for t in old_provenance]
             done.gone.append(canonical)
+            done.times[canonical] = _canonical(when)
             return
         renamed = [self._renamed(s, renaming) for s in sources]
         result = consolidate(canonical, renamed, self.layout.published_flag, self.precedence)
-        inserts += [(view, t) for t in result.triples]
-        inserts += [(view, t) for t in alias_triples(canonical, members)]
-        inserts += [(self.layout.provenance, t) for t in result.provenance]
+        new = [*result.triples, *alias_triples(canonical, members)]
+        stamp = self._stamp_for(canonical, old, new, old_provenance, result, when, done)
+        new_provenance = list(result.provenance)
+        if stamp is not None:
+            new_provenance.append(Triple(canonical, MODIFIED, stamp))
+        _difference(view, old, new, deletes, inserts)
+        _difference(self.layout.provenance, old_provenance, new_provenance, deletes, inserts)
+
+    def _stamp_for(
+        self,
+        canonical: NamedNode,
+        old: list[Triple],
+        new: list[Triple],
+        old_provenance: list[Triple],
+        result: Consolidated,
+        when: str,
+        done: ViewChanges,
+    ) -> Literal | None:
+        """The time a recomputed description carries: the one it had when it comes out
+        the same (kept), else `when`, never earlier than the previous time (records read
+        out of order)."""
+        previous = _stamp_in(canonical, old_provenance)
+        if old and set(old) == set(new):
+            if previous is not None:
+                done.times[canonical] = _canonical(previous.value)
+            done.kept.append(canonical)
+            return previous
+        if previous is not None and _instant(previous.value) > _instant(when):
+            when = previous.value
         done.written.append(result)
+        done.times[canonical] = _canonical(when)
+        return _stamp(when)
 
     def _full_renaming(self, sources: list[Source], plan: Plan, renaming: Renaming) -> Renaming:
         """The batch's renaming, completed with the view's names for what these sources
@@ -445,6 +545,26 @@ class PublishedView:
         if not extra:
             return renaming
         return Renaming({**extra, **renaming.canonical})
+
+    def stamp(self, resource: NamedNode) -> Literal | None:
+        """When the resource's published description last changed (None: not stamped,
+        a view written before the stamps were)."""
+        return _stamp_in(resource, self.store.owned_triples(self.layout.provenance, resource))
+
+    def stamps(self, resources: Sequence[NamedNode]) -> dict[NamedNode, str]:
+        """`stamp` of many resources, in a few queries (those not stamped left out)."""
+        found: dict[NamedNode, str] = {}
+        for start in range(0, len(resources), 500):
+            values = " ".join(str(r) for r in resources[start : start + 500])
+            rows = self.store.query(
+                f"SELECT ?r ?t WHERE {{ VALUES ?r {{ {values} }}"
+                f" GRAPH {self.layout.provenance} {{ ?r {MODIFIED} ?t }} }}"
+            )
+            assert isinstance(rows, QuerySolutions)
+            for row in rows:
+                if isinstance(row["r"], NamedNode) and isinstance(row["t"], Literal):
+                    found[row["r"]] = _canonical(row["t"].value)
+        return found
 
     # --- reading ------------------------------------------------------------------------
 
@@ -590,3 +710,84 @@ def listing_entry(result: Consolidated) -> tuple[str, tuple[str, ...], str]:
     identifiers = [v for node in nodes for v in values.get(node, [])]
     label = min(names) if names else min(identifiers) if identifiers else ""
     return resource.value, tuple(sorted(classes)), label
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _stamp(when: str) -> Literal:
+    """The time as the store writes it back (UTC as `Z`, no trailing zeros in the
+    seconds): Oxigraph keeps a dateTime by its value, so `+00:00` and `Z` are one triple
+    to it but two to us, and a write that inserts one and deletes the other (the view's
+    writes insert first) would lose the stamp."""
+    instant = _instant(when)
+    if instant.year == 1:
+        return Literal(when, datatype=XSD_DATETIME)
+    text = instant.isoformat()
+    if "." in text[19:]:
+        seconds, _, rest = text.partition(".")
+        fraction, zone = rest[:6].rstrip("0"), rest[6:]
+        text = f"{seconds}.{fraction}{zone}" if fraction else f"{seconds}{zone}"
+    if text.endswith("+00:00"):
+        text = text[: -len("+00:00")] + "Z"
+    return Literal(text, datatype=XSD_DATETIME)
+
+
+def _stamp_in(resource: NamedNode, provenance: Iterable[Triple]) -> Literal | None:
+    for triple in provenance:
+        if triple.subject == resource and triple.predicate == MODIFIED:
+            return triple.object if isinstance(triple.object, Literal) else None
+    return None
+
+
+def _changed_at(changes: Iterable[Change]) -> str:
+    """When a change to a resource's description happened: the latest
+    `prov:generatedAtTime` of the records written that touch it (so a resource made from
+    one record changed when that record was read), else now (a removal)."""
+    times = [t for c in changes if c.new is not None and (t := _generated_at(c.new))]
+    return max(times, key=_instant) if times else _now()
+
+
+def _generated_at(source: Source) -> str | None:
+    """The record's `prov:generatedAtTime` (the mapper writes it last: looked for from
+    the end)."""
+    for triple in reversed(source.triples):
+        if (
+            triple.predicate == _GENERATED
+            and triple.subject == source.graph
+            and isinstance(triple.object, Literal)
+        ):
+            return triple.object.value
+    return None
+
+
+def _canonical(stamp: str) -> str:
+    """One form of a time, whichever a store gives back (Oxigraph writes UTC as `Z`):
+    `2024-05-01T10:00:00+00:00`."""
+    when = _instant(stamp)
+    return when.astimezone(UTC).isoformat() if when.year > 1 else stamp
+
+
+def _instant(stamp: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _difference(
+    graph: NamedNode | None,
+    old: Iterable[Triple],
+    new: Iterable[Triple],
+    deletes: Quads,
+    inserts: Quads,
+) -> None:
+    """What turns `old` into `new` in the graph. (The view holds no blank nodes, and
+    the store keeps every literal the mapper writes as written: equal triples compare
+    equal.)"""
+    old, new = list(dict.fromkeys(old)), list(dict.fromkeys(new))
+    before, after = set(old), set(new)
+    deletes += [(graph, t) for t in old if t not in after]
+    inserts += [(graph, t) for t in new if t not in before]

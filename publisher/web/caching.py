@@ -9,8 +9,11 @@ serialised, so a conditional request that matches costs one store lookup and a h
 - it is a weak validator (`W/"..."`): the same triples always give an equivalent body,
   but not necessarily the same bytes (blank node labels are the store's).
 
-Last-Modified is the latest `prov:generatedAtTime` of the source-record graphs the
-description was read from (see `Store.describe_sources`).
+Last-Modified is when the published description last changed (the `dcterms:modified`
+the provenance graph keeps with it, see `publisher.store.published`), or a later change
+of a description whose labels the answer shows (`Store.describe_view`); for a source
+record's own graph, its `prov:generatedAtTime` (`Store.describe_sources`). Re-ingesting a
+record that changes nothing published moves neither validator.
 """
 
 from __future__ import annotations
