@@ -169,6 +169,7 @@ def issn_check(seven: str) -> str:
 class Journal:
     title: str
     issn: str
+    electronic: str | None = None  # a second ISSN (with --joins)
 
 
 @dataclass
@@ -197,21 +198,49 @@ class Article:
     language: str
     abstract: str
     keywords: list[str] = field(default_factory=list)
+    issns: list[str] = field(default_factory=list)  # as this record gives them
+
+    def __post_init__(self) -> None:
+        if not self.issns:
+            self.issns = [self.journal.issn]
 
 
 class Generator:
     """Articles drawn from a seeded random source; `broken_rate` of them are broken."""
 
-    def __init__(self, seed: int = 42, broken_rate: float = 0.01, journals: int = 2000) -> None:
+    def __init__(
+        self, seed: int = 42, broken_rate: float = 0.01, journals: int = 2000, joins: bool = False
+    ) -> None:
+        """`joins`: records that the published view must join (identity): journals with
+        two ISSNs, of which a record gives one or both, and a pool of people with ORCID
+        iDs who write several articles. Off, the records are as they always were."""
         self.random = random.Random(seed)
         self.broken_rate = broken_rate
+        self.joins = joins
         self.journals = [self._journal(i) for i in range(journals)]
+        self.people = [self._person() for _ in range(200)] if joins else []
 
     def _journal(self, number: int) -> Journal:
         seven = f"{self.random.randrange(10**7):07d}"
         words = self.random.sample(_WORDS, 3)
         title = f"Journal of {' '.join(w.capitalize() for w in words)} {number}"
-        return Journal(title, f"{seven[:4]}-{seven[4:]}{issn_check(seven)}")
+        journal = Journal(title, f"{seven[:4]}-{seven[4:]}{issn_check(seven)}")
+        if self.joins:
+            other = f"{self.random.randrange(10**7):07d}"
+            journal.electronic = f"{other[:4]}-{other[4:]}{issn_check(other)}"
+        return journal
+
+    def _person(self) -> Author:
+        r = self.random
+        return Author(r.choice(_FAMILY), r.choice(_GIVEN), _orcid(r))
+
+    def _issns(self, journal: Journal) -> list[str]:
+        """One or both of a journal's ISSNs, as records of one journal differ in."""
+        if journal.electronic is None:
+            return [journal.issn]
+        return self.random.choice(
+            [[journal.issn], [journal.electronic], [journal.issn, journal.electronic]]
+        )
 
     def _words(self, low: int, high: int) -> str:
         return " ".join(self.random.choices(_WORDS, k=self.random.randint(low, high)))
@@ -225,6 +254,8 @@ class Generator:
             if self.random.random() < 0.2:
                 orcid = _orcid(self.random)
             authors.append(Author(self.random.choice(_FAMILY), self.random.choice(_GIVEN), orcid))
+            if self.people and self.random.random() < 0.3:
+                authors[-1] = self.random.choice(self.people)  # someone who writes a lot
         return authors
 
     def article(self, number: int) -> Article:
@@ -251,6 +282,8 @@ class Generator:
             abstract=abstract,
             keywords=[self._words(1, 3) for _ in range(r.randint(0, 6))],
         )
+        if self.joins:
+            article.issns = self._issns(journal)
         if r.random() < self.broken_rate:
             self._break(article)
         return article
@@ -263,6 +296,7 @@ class Generator:
             right = article.journal.issn
             wrong = "0" if right[-1] != "0" else "1"
             article.journal = Journal(article.journal.title + " (misprinted)", right[:-1] + wrong)
+            article.issns = [article.journal.issn]
         else:  # readable, breaks SHACL: a DOI of the wrong form
             article.doi = f"10.12/broken {article.number}"
 
@@ -288,7 +322,7 @@ def write_csl_json(articles: Iterator[Article], out: IO[str]) -> None:
             "id": f"bench{a.number}",
             "type": "article-journal",
             "container-title": a.journal.title,
-            "ISSN": [a.journal.issn],
+            "ISSN": a.issns,
             "volume": a.volume,
             "issue": a.issue,
             "page": a.pages,
@@ -321,7 +355,7 @@ def write_ris(articles: Iterator[Article], out: IO[str]) -> None:
         lines += [f"AU  - {au.family}, {au.given}" for au in a.authors]
         lines += [
             f"JO  - {a.journal.title}",
-            f"SN  - {a.journal.issn}",
+            *(f"SN  - {issn}" for issn in a.issns),
             f"VL  - {a.volume}",
             f"IS  - {a.issue}",
             f"SP  - {a.pages}",
@@ -376,9 +410,11 @@ def generate(
     format_name: str = "csl-json",
     seed: int = 42,
     broken_rate: float = 0.01,
+    joins: bool = False,
+    journals: int = 2000,
 ) -> Path:
     """Write `records` generated articles to `path` in one format; returns the path."""
-    generator = Generator(seed, broken_rate)
+    generator = Generator(seed, broken_rate, journals, joins)
     with path.open("w", encoding="utf-8") as out:
         WRITERS[format_name](generator.articles(records), out)
     return path
@@ -410,8 +446,23 @@ def main() -> None:
     parser.add_argument("--format", choices=FORMATS, default="csl-json")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--broken-rate", type=float, default=0.01)
+    parser.add_argument(
+        "--joins",
+        action="store_true",
+        help="journals with two ISSNs that records give one or both of, and people with ORCID"
+        " iDs who write several articles: resources the published view joins",
+    )
+    parser.add_argument("--journals", type=int, default=2000, help="how many journals to draw from")
     args = parser.parse_args()
-    generate(args.output, args.records, args.format, args.seed, args.broken_rate)
+    generate(
+        args.output,
+        args.records,
+        args.format,
+        args.seed,
+        args.broken_rate,
+        args.joins,
+        args.journals,
+    )
 
 
 if __name__ == "__main__":

@@ -112,6 +112,11 @@ class Recorder:
             if described.triples:
                 entries.append(_publication(described, kept[iri], changed=False))
         gone = [(r.value, times.get(r.value) or now()) for r in changes.gone]
+        gone += [
+            (alias.value, times.get(canonical.value) or now())
+            for alias, canonical in changes.aliases.items()
+            if alias not in changes.gone
+        ]
         view_only = {p.iri for p in entries if self.identity.names_alone(p.iri)}
         withdrawn = [(iri, t) for iri, t in gone if self._ours(iri)]
         self.sidecar.record_view(entries, withdrawn, view_only)

@@ -623,7 +623,14 @@ class Sidecar:
             return int(row[0])
 
     def examples(self, kind: str, limit: int) -> list[str]:
-        """The first published resources of a kind (for void:exampleResource)."""
+        """The first published resources of a kind (for void:exampleResource): the first
+        of its listing (by name, then IRI), which does not depend on the order in which
+        rows were made (a run that recovers a killed one makes them in another order);
+        without a listing index, the first rows made."""
+        listed = [c for c in LISTED_CLASSES if KIND_BY_CLASS[c] == kind]
+        found = self.listing(listed[0], 0, limit) if listed else None
+        if found is not None:
+            return [iri for iri, _ in found[1]]
         with self._reader() as db:
             if db is None:
                 return []

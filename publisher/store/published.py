@@ -127,12 +127,17 @@ class ViewChanges:
     # When each description last changed: the written and gone now, the kept before (as
     # the store holds it after the write; absent if it holds none).
     times: dict[NamedNode, str] = field(default_factory=dict)
+    # The aliases of every component touched ({alias: canonical}): not published as
+    # resources of their own, whatever a run killed before recording their withdrawal
+    # left in the side database.
+    aliases: dict[NamedNode, NamedNode] = field(default_factory=dict)
 
     def extend(self, other: ViewChanges) -> None:
         self.written += other.written
         self.gone += other.gone
         self.kept += other.kept
         self.times.update(other.times)
+        self.aliases.update(other.aliases)
 
 
 class PublishedView:
@@ -252,6 +257,7 @@ class PublishedView:
         renaming = self._batch_renaming(plan, changes)
         for canonical in sorted(plan.units, key=lambda r: r.value):
             members = plan.units[canonical]
+            done.aliases.update((m, canonical) for m in members if m != canonical)
             relevant = list({id(c): c for m in members for c in by_member.get(m, [])}.values())
             when = _changed_at(relevant)
             if self._unchanged_identity(plan, canonical) and canonical not in plan.forced:
