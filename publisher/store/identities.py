@@ -34,6 +34,8 @@ from publisher.store.layout import Layout
 
 ISSN = schema("issn")
 TRIAL = schema("MedicalTrial")
+# The kinds of resource (the first segment of their IRIs) that can have identity keys.
+_KEYED_KINDS = ("periodical", "person", "trial")
 ROUNDS = 50  # a component larger than this many hops is cut there (never seen in data)
 
 
@@ -42,7 +44,10 @@ class Plan:
     """The components a write touches: each canonical IRI with its members (the
     source-level IRIs that are that thing), what every involved IRI is now called, and
     what the view called it before (empty: the view did not have it; more than one name
-    only after a run stopped between a write's two halves)."""
+    only after a run stopped between a write's two halves). The view's names and aliases
+    are looked up only for IRIs of the kinds that can be joined (`Identity.may_be_alias`):
+    an article or an organisation is always its own name, alias of nothing, so `before`
+    leaves it empty (which the plan reads as it would its own name)."""
 
     units: dict[NamedNode, frozenset[NamedNode]] = field(default_factory=dict)
     canonical: dict[NamedNode, NamedNode] = field(default_factory=dict)
@@ -85,10 +90,12 @@ class Identities:
                 for member in members:
                     plan.canonical[member] = canonical
             new_units = [c for c in found if c not in plan.old_members]
-            plan.old_members.update(self.view_aliases(new_units))
+            plan.old_members.update({c: set() for c in new_units})
+            plan.old_members.update(self.view_aliases(filter(self.rules.may_be_alias, new_units)))
             lost = {a for c in new_units for a in plan.old_members[c]}  # may have left
             new = {m for members in found.values() for m in members} - set(plan.before)
-            plan.before.update(self.view_names(new))
+            plan.before.update({m: frozenset() for m in new})
+            plan.before.update(self.view_names(filter(self.rules.may_be_alias, new)))
             renamed = {m for m in new if plan.renamed(m)}
             was = {b for m in renamed for b in plan.before[m]}
             frontier = set(was) | lost
@@ -172,20 +179,32 @@ class Identities:
         return f"FILTER (?g NOT IN ({views}))"
 
     def keys(self, resources: Iterable[NamedNode]) -> dict[NamedNode, set[Key]]:
-        """The identity keys the source graphs state for these resources."""
-        values = " ".join(str(r) for r in sorted(resources, key=str))
-        if not values:
+        """The identity keys the source graphs state for these resources. Each kind of
+        key is looked for only on the IRIs the mapper mints for what can have it
+        (`iris.IriMinter`): ISSNs on periodicals, ORCID iDs on persons, registration
+        numbers on trials; an article, the bulk of a batch, is asked nothing."""
+        by_kind: dict[str, list[str]] = {kind: [] for kind in _KEYED_KINDS}
+        for resource in sorted(resources, key=str):
+            kind = resource.value[len(self.layout.base) :].split("/", 1)[0]
+            if resource.value.startswith(self.layout.base) and kind in by_kind:
+                by_kind[kind].append(str(resource))
+        patterns = {
+            "periodical": f'?r {ISSN} ?v BIND("issn" AS ?kind)',
+            "person": f'?r {SCHEMA_SAME_AS} ?v ; {RDF_TYPE} {SCHEMA_PERSON} BIND("orcid" AS ?kind)'
+            f' FILTER (STRSTARTS(STR(?v), "{ORCID_PREFIX}"))',
+            "trial": f"?r {RDF_TYPE} {TRIAL} ; {SCHEMA_IDENTIFIER} ?id ."
+            f' ?id {SCHEMA_PROPERTY_ID} ?scheme ; {SCHEMA_VALUE} ?v BIND("trial" AS ?kind)',
+        }
+        parts = [
+            f"{{ VALUES ?r {{ {' '.join(iris)} }} GRAPH ?g {{ {patterns[kind]} }} }}"
+            for kind, iris in by_kind.items()
+            if iris
+        ]
+        if not parts:
             return {}
         rows = self.store.query(
-            f"""SELECT DISTINCT ?r ?kind ?scheme ?v WHERE {{ VALUES ?r {{ {values} }}
-              GRAPH ?g {{
-                {{ ?r {ISSN} ?v BIND("issn" AS ?kind) }}
-                UNION {{ ?r {SCHEMA_SAME_AS} ?v ; {RDF_TYPE} {SCHEMA_PERSON} BIND("orcid" AS ?kind)
-                        FILTER (STRSTARTS(STR(?v), "{ORCID_PREFIX}")) }}
-                UNION {{ ?r {RDF_TYPE} {TRIAL} ; {SCHEMA_IDENTIFIER} ?id .
-                        ?id {SCHEMA_PROPERTY_ID} ?scheme ; {SCHEMA_VALUE} ?v
-                        BIND("trial" AS ?kind) }}
-              }} {self._source_filter()} }}"""
+            f"SELECT DISTINCT ?r ?kind ?scheme ?v WHERE {{ {' UNION '.join(parts)}"
+            f" {self._source_filter()} }}"
         )
         assert isinstance(rows, QuerySolutions)
         found: dict[NamedNode, set[Key]] = {}
