@@ -42,7 +42,10 @@ class Plan:
     """The components a write touches: each canonical IRI with its members (the
     source-level IRIs that are that thing), what every involved IRI is now called, and
     what the view called it before (empty: the view did not have it; more than one name
-    only after a run stopped between a write's two halves)."""
+    only after a run stopped between a write's two halves). The view's names and aliases
+    are looked up only for IRIs of the kinds that can be joined (`Identity.may_be_alias`):
+    an article or an organisation is always its own name, alias of nothing, so `before`
+    leaves it empty (which the plan reads as it would its own name)."""
 
     units: dict[NamedNode, frozenset[NamedNode]] = field(default_factory=dict)
     canonical: dict[NamedNode, NamedNode] = field(default_factory=dict)
@@ -85,10 +88,12 @@ class Identities:
                 for member in members:
                     plan.canonical[member] = canonical
             new_units = [c for c in found if c not in plan.old_members]
-            plan.old_members.update(self.view_aliases(new_units))
+            plan.old_members.update({c: set() for c in new_units})
+            plan.old_members.update(self.view_aliases(filter(self.rules.may_be_alias, new_units)))
             lost = {a for c in new_units for a in plan.old_members[c]}  # may have left
             new = {m for members in found.values() for m in members} - set(plan.before)
-            plan.before.update(self.view_names(new))
+            plan.before.update({m: frozenset() for m in new})
+            plan.before.update(self.view_names(filter(self.rules.may_be_alias, new)))
             renamed = {m for m in new if plan.renamed(m)}
             was = {b for m in renamed for b in plan.before[m]}
             frontier = set(was) | lost
@@ -172,8 +177,13 @@ class Identities:
         return f"FILTER (?g NOT IN ({views}))"
 
     def keys(self, resources: Iterable[NamedNode]) -> dict[NamedNode, set[Key]]:
-        """The identity keys the source graphs state for these resources."""
-        values = " ".join(str(r) for r in sorted(resources, key=str))
+        """The identity keys the source graphs state for these resources. Only the IRIs
+        the mapper mints for what can have keys are asked (`Identity.may_be_alias`:
+        periodicals, persons, trials); an article, the bulk of a batch, is not. (One
+        query with the kinds as a UNION inside GRAPH: Virtuoso 7 fails to compile a
+        UNION of per-kind VALUES blocks.)"""
+        keyed = sorted(filter(self.rules.may_be_alias, resources), key=str)
+        values = " ".join(str(r) for r in keyed)
         if not values:
             return {}
         rows = self.store.query(

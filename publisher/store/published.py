@@ -442,12 +442,16 @@ class PublishedView:
         renaming: Renaming,
     ) -> Sequence[Triple]:
         """The resource's description from this record alone: worked out by the worker
-        process that mapped it when no name in it changes, or here."""
+        process that mapped it, with the names the view gives (the record's IRI of the
+        resource, and those it refers to, renamed as a whole: the same triples as
+        consolidating the renamed record, at a fraction of the cost), or here when the
+        record describes more than one member of the component."""
         assert change.new is not None
-        if members == {canonical} and change.alone is not None and canonical in change.alone:
-            alone = change.alone[canonical]
-            if not renaming.touches(alone):
-                return alone
+        described = [m for m in members if change.alone is not None and m in change.alone]
+        if len(described) == 1 and change.alone is not None:
+            alone = change.alone[described[0]]
+            renamed = Renaming({**renaming.canonical, described[0]: canonical})
+            return renamed.triples(alone) if renamed.touches(alone) else alone
         source = self._renamed(change.new, renaming)
         return consolidate(canonical, [source], self.layout.published_flag, self.precedence).triples
 
