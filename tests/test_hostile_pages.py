@@ -134,7 +134,7 @@ def test_the_article_page_shows_title_and_authors_exactly(
     page = parse_html(fetch(hostile, f"/article/doi/{SEED_DOI}").text)
     assert page.one("h1").text() == HOSTILE_TITLE
     assert page.one("title").text() == HOSTILE_TITLE
-    authors = [li.text() for li in page.one("ul", class_="authors").find_all("li")]
+    authors = [li.text() for li in page.one("ol", class_="authors").find_all("li")]
     assert authors[:2] == names
     (block,) = jsonld_blocks(page)
     document = json.loads(block)
