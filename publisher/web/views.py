@@ -61,10 +61,11 @@ class SourceLine:
 class Difference:
     """A property the sources disagree on: the published value and the others."""
 
-    property: str
+    property: str  # as the RDF says it: "schema:isPartOf"
     published: str
     published_by: str  # the formats of the sources that gave it
     others: list[tuple[str, str]]  # (value, formats)
+    label: str = ""  # in words: "Published in"
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,10 @@ class ViewBuilder:
         if isinstance(date, Literal):
             view.date, view.date_words = date.value, words.date(date.value)
         first, last = (index.first(iri, schema(p)) for p in ("pageStart", "pageEnd"))
-        if isinstance(first, Literal):
-            view.pages = first.value + (f"\u2013{last.value}" if isinstance(last, Literal) else "")
+        if isinstance(first, Literal) and isinstance(last, Literal):
+            view.pages = f"pp. {first.value}\u2013{last.value}"
+        elif isinstance(first, Literal):
+            view.pages = f"p. {first.value}"
         languages = [
             v.value for v in index.values(iri, schema("inLanguage")) if isinstance(v, Literal)
         ]
@@ -236,11 +239,12 @@ class ViewBuilder:
     def _drop_repeats(self, view: ResourceView, index: _Index, iri: NamedNode) -> None:
         """The statements table leaves out values the page shows above it already (the
         DOI's link as `sameAs`, the name as `headline`), and rows left empty."""
+        header = view.part_of if view.is_article else []  # an issue's page: in its facts
         shown_links = {
             link.href
             for link in (
                 *view.authors,
-                *view.part_of,
+                *header,
                 *view.identifiers,
                 *view.subjects,
                 *view.trials,
@@ -323,7 +327,15 @@ class ViewBuilder:
                 value, by = won[0]
                 if len(won) > 1:  # a multi-valued property: the values that were left out
                     value, by = f"{len(won)} values", {f for _, fs in won for f in fs}
-                differences.append(Difference(self.curie(prop), value, ", ".join(sorted(by)), lost))
+                differences.append(
+                    Difference(
+                        self.curie(prop),
+                        value,
+                        ", ".join(sorted(by)),
+                        lost,
+                        words.property_label(prop),
+                    )
+                )
         return differences
 
     def _shown(self, value: object) -> str:
@@ -404,9 +416,8 @@ class ViewBuilder:
             if iri.startswith(prefix) and len(iri) > len(prefix):
                 return f"{name} {iri[len(prefix) :].strip('/')}" if key else name
         types = [t.value for t in index.values(node, RDF_TYPE) if isinstance(t, NamedNode)]
-        if iri.startswith(self.base_uri) and types:
-            kind = words.type_labels(types)[0]
-            return f"{kind} {words.local_name(iri)}" if kind in ("Volume", "Issue") else kind
+        if iri.startswith(self.base_uri) and types:  # "Volume 367", "Clinical trial NCT…"
+            return f"{words.type_labels(types)[0]} {words.local_name(iri)}"
         return self.curie(iri)
 
     def href(self, iri: str) -> str:
