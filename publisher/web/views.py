@@ -150,8 +150,7 @@ class ViewBuilder:
         type_iris = sorted(t.value for t in index.values(iri, RDF_TYPE) if isinstance(t, NamedNode))
         view = ResourceView(iri.value, index.label(iri) or "", words.type_labels(type_iris))
         view.is_article = SCHEMA + "ScholarlyArticle" in type_iris
-        kinds = {words.TYPE_LABELS.get(t) for t in type_iris}
-        if kinds & {"Volume", "Issue"}:
+        if {SCHEMA + "PublicationVolume", SCHEMA + "PublicationIssue"} & set(type_iris):
             view.levels = self._levels(iri)
         elif view.is_article:
             view.levels = self._levels(index.first(iri, schema("isPartOf")))
@@ -166,7 +165,7 @@ class ViewBuilder:
             view.facts = self._rows(index, iri, lambda p: p in FACTS)
             shown = FACTS
         view.rows = self._rows(index, iri, lambda p: p not in shown and p not in HIDDEN)
-        self._drop_repeats(view, index, iri)
+        self._drop_repeats(view)
         return view
 
     def _article(self, view: ResourceView, index: _Index, iri: NamedNode) -> None:
@@ -236,7 +235,7 @@ class ViewBuilder:
             rows.append(PropertyRow(words.property_label(predicate), values, self.curie(predicate)))
         return rows
 
-    def _drop_repeats(self, view: ResourceView, index: _Index, iri: NamedNode) -> None:
+    def _drop_repeats(self, view: ResourceView) -> None:
         """The statements table leaves out values the page shows above it already (the
         DOI's link as `sameAs`, the name as `headline`), and rows left empty."""
         header = view.part_of if view.is_article else []  # an issue's page: in its facts
