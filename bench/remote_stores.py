@@ -131,10 +131,8 @@ def main() -> None:
             results.append(measure(kind, records, folder, stack))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=REPO).stdout.strip()  # fmt: skip
-    print(
-        f"commit {commit}; Python {platform.python_version()}; {options.records} synthetic"
-        f" records (CSL-JSON, bench/generate.py); {PAGES} pages, {LOOKUPS} lookups, medians"
-    )
+    print(f"commit {commit}; Python {platform.python_version()}; {options.records} synthetic"
+          f" records (CSL-JSON, bench/generate.py); {PAGES} pages, {LOOKUPS} lookups, medians")
     print()
     reference = results[0]
     header = (f"{'store':<10} {'ingest s':>9} {'rec/s':>8} {'x':>6} {'export s':>9} {'x':>6}"

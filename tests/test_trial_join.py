@@ -32,57 +32,37 @@ def test_pubmed_article_and_ctgov_record_join_on_the_nct_number(tmp_path: Path) 
     store = OxigraphStore(store_dir, read_only=True)
     try:
         # Exactly one trial resource carries the number, whichever record said it.
-        rows = list(
-            store.query(
-                PREFIXES
-                + """
+        rows = list(store.query(PREFIXES + """
             SELECT DISTINCT ?trial WHERE {
                 GRAPH ?g { ?trial a s:MedicalTrial ; s:identifier/s:value "NCT01245062" }
-            }"""
-            )
-        )  # type: ignore[call-overload]
+            }"""))  # type: ignore[call-overload]
         assert [row[0].value for row in rows] == [TRIAL]
         # Mentioned by the article, in the article's graph ...
-        assert store.query(
-            PREFIXES
-            + f"""
-            ASK {{ GRAPH <{ARTICLE_GRAPH}> {{ <{ARTICLE}> s:mentions <{TRIAL}> }} }}"""
-        )
+        assert store.query(PREFIXES + f"""
+            ASK {{ GRAPH <{ARTICLE_GRAPH}> {{ <{ARTICLE}> s:mentions <{TRIAL}> }} }}""")
         # ... described by the registry record, in the registry record's graph ...
-        assert store.query(
-            PREFIXES
-            + f"""
+        assert store.query(PREFIXES + f"""
             ASK {{ GRAPH <{TRIAL_GRAPH}> {{
                 <{TRIAL}> s:name ?name ; s:sponsor/s:name "GlaxoSmithKline" ;
                     s:trialDesign s:RandomizedTrial, s:OpenTrial ;
                     s:citation <{ARTICLE}> .
                 FILTER(STRSTARTS(?name, "Trametinib Versus Chemotherapy"))
-            }} }}"""
-        )
+            }} }}""")
         # ... which are different graphs,
-        assert not store.query(
-            PREFIXES
-            + f"""
-            ASK {{ GRAPH <{ARTICLE_GRAPH}> {{ <{TRIAL}> s:name ?name }} }}"""
-        )
+        assert not store.query(PREFIXES + f"""
+            ASK {{ GRAPH <{ARTICLE_GRAPH}> {{ <{TRIAL}> s:name ?name }} }}""")
         # and the union default graph shows both at once, on the one resource.
-        (row,) = store.query(
-            PREFIXES
-            + f"""
+        (row,) = store.query(PREFIXES + f"""
             SELECT ?title ?trialName WHERE {{
                 ?article s:mentions ?trial ; s:name ?title .
                 ?trial s:name ?trialName ; s:citation ?article .
                 FILTER(?trial = <{TRIAL}> && ?article = <{ARTICLE}>)
-            }}"""
-        )  # type: ignore[misc]
+            }}""")  # type: ignore[misc]
         assert row[0].value == "Improved survival with MEK inhibition in BRAF-mutated melanoma"
         assert row[1].value.startswith("Trametinib Versus Chemotherapy")
-        (count,) = store.query(
-            PREFIXES
-            + f"""
+        (count,) = store.query(PREFIXES + f"""
             SELECT (COUNT(DISTINCT ?link) AS ?n) WHERE {{
-                <{TRIAL}> s:sameAs ?link }}"""
-        )  # type: ignore[misc]
+                <{TRIAL}> s:sameAs ?link }}""")  # type: ignore[misc]
         assert int(count[0].value) == 1  # the same registry page from both records
     finally:
         store.close()

@@ -735,7 +735,9 @@ def json_term(value: dict[str, str]) -> Node:
     datatype = value.get("datatype")
     if datatype == XSD + "string":
         datatype = None
-    return Literal(value["value"], lang=value.get("xml:lang"), datatype=datatype, normalize=False)
+    return Literal(
+        value["value"], lang=value.get("xml:lang"), datatype=datatype, normalize=False
+    )
 
 
 def compare_json(actual: dict[str, Any], expected: dict[str, Any]) -> None:
