@@ -680,7 +680,8 @@ def embed(
 ) -> None:
     """Print a resource's JSON-LD <script> block for another site's page (a library's or
     journal's): the same as `GET {IRI}?embed`."""
-    from publisher.web.jsonld import embed_snippet
+    from publisher.web.scholar import embed_snippet
+    from publisher.web.views import ViewBuilder
 
     settings = _settings(
         store=store,
@@ -697,11 +698,13 @@ def embed(
         raise typer.Exit(2) from error
     with _open_store(settings, read_only=True) as opened:
         layout = Layout(settings.base_uri)
-        triples = opened.describe_view(node, layout.provenance).triples
-    if not triples:
-        err.print(f"nothing is published about {escape(resource)}")
-        raise typer.Exit(1)
-    sys.stdout.write(embed_snippet(triples, node))
+        description = opened.describe_view(node, layout.provenance)
+        if not description.triples:
+            err.print(f"nothing is published about {escape(resource)}")
+            raise typer.Exit(1)
+        views = ViewBuilder(settings.base_uri, opened)  # an article's journal, for crawlers
+        snippet = embed_snippet(views, node, description.triples, description.modified)
+    sys.stdout.write(snippet)
 
 
 def _require_store(settings: Settings) -> None:
@@ -869,9 +872,14 @@ def _serving_store(settings: Settings, folder: Path) -> Store:
 def _serve(settings: Settings, store: Store) -> None:
     import uvicorn
 
+    from publisher.web import addresses
     from publisher.web.app import create_app
 
-    out.print(f"serving {settings.base_uri} on http://{settings.host}:{settings.port}/")
+    served_at = addresses.listening_address(settings.host, settings.port)
+    out.print(f"serving {settings.base_uri} on {served_at}")
+    ingested_with = addresses.store_base(store, settings.base_uri)
+    for warning in addresses.warnings(settings.base_uri, ingested_with, served_at):
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if settings.workers > 1:
         # Each worker process builds its own application and opens the store itself,
         # from these settings handed over as PUBLISHER_* variables.

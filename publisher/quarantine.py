@@ -31,7 +31,7 @@ COLUMNS = (
 
 class Quarantine:
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = folder.absolute()  # `ingest` prints where it is; the CSV names copies
         self.run = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self._copies: dict[str, Path] = {}
 

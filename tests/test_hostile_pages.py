@@ -134,8 +134,14 @@ def test_the_article_page_shows_title_and_authors_exactly(
     page = parse_html(fetch(hostile, f"/article/doi/{SEED_DOI}").text)
     assert page.one("h1").text() == HOSTILE_TITLE
     assert page.one("title").text() == HOSTILE_TITLE
-    authors = [li.text() for li in page.one("ul", class_="authors").find_all("li")]
+    authors = [li.text() for li in page.one("ol", class_="authors").find_all("li")]
     assert authors[:2] == names
+    # Google Scholar's tags carry the same text, as attribute values (escaped, inert).
+    meta = [
+        (m.attrs["name"], m.attrs["content"]) for m in page.find_all("meta") if "name" in m.attrs
+    ]
+    assert ("citation_title", HOSTILE_TITLE) in meta
+    assert [c for n, c in meta if n == "citation_author"][:2] == names
     (block,) = jsonld_blocks(page)
     document = json.loads(block)
     assert document["name"] == document["headline"] == HOSTILE_TITLE

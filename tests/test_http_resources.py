@@ -20,6 +20,7 @@ from unittest import mock
 import httpx
 import pytest
 from conftest import BASE, SEED, SEED_DOI, SEED_IRI, LiveServer, run_cli, start_server, stop_server
+from helpers.crawler_graph import crawler_problems
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
@@ -279,12 +280,18 @@ def test_each_representation_has_its_exact_headers(
     assert response.headers["vary"] == "Accept"
 
 
-@pytest.mark.parametrize("media_type", [JSONLD, NTRIPLES, RDFXML, HTML])
+@pytest.mark.parametrize("media_type", [JSONLD, NTRIPLES, RDFXML])
 def test_all_representations_are_the_same_graph(seed: dict[str, Fetched], media_type: str) -> None:
     turtle = seed[TURTLE].graph
     other = seed[media_type].graph
     assert len(other) == len(turtle)
     assert isomorphic(other, turtle)
+
+
+def test_the_page_embeds_the_graph_with_what_crawlers_read(seed: dict[str, Fetched]) -> None:
+    """An article page's JSON-LD is its graph plus what search engines look for (a short
+    headline, dateModified, the journal chain, the Bioschemas profile): nothing else."""
+    assert crawler_problems(seed[HTML].graph, seed[TURTLE].graph, URIRef(SEED_IRI)) == []
 
 
 def test_jsonld_has_an_inline_context_and_the_article_on_top(seed: dict[str, Fetched]) -> None:
@@ -295,9 +302,14 @@ def test_jsonld_has_an_inline_context_and_the_article_on_top(seed: dict[str, Fet
     assert document["name"] == SEED_TITLE
 
 
-def test_html_embeds_the_same_jsonld_document(seed: dict[str, Fetched]) -> None:
+def test_html_embeds_the_jsonld_document_for_crawlers(seed: dict[str, Fetched]) -> None:
     (block,) = jsonld_blocks(parse_html(seed[HTML].response.text))
-    assert json.loads(block) == json.loads(seed[JSONLD].response.text)
+    page, served = json.loads(block), json.loads(seed[JSONLD].response.text)
+    assert page["@context"]["@vocab"] == served["@context"]["@vocab"]
+    assert page["name"] == served["name"] == SEED_TITLE  # the full title
+    assert len(page["headline"]) <= 110 and SEED_TITLE.startswith(page["headline"][:-1])
+    for key in ("@id", "@type", "author", "datePublished", "identifier", "abstract"):
+        assert page[key] == served[key], key
 
 
 # --- What the seed article's description says ---------------------------------------------
@@ -667,7 +679,7 @@ def test_page_title_and_heading(seed_page: Element) -> None:
 
 
 def test_page_lists_the_authors_in_order_with_links(seed_page: Element) -> None:
-    items = seed_page.one("ul", class_="authors").find_all("li")
+    items = seed_page.one("ol", class_="authors").find_all("li")
     assert [li.text() for li in items] == AUTHOR_NAMES
     assert [li.one("a").attrs["href"] for li in items] == [
         f"/person/doi/{SEED_DOI}/{n}" for n in range(1, 8)
@@ -676,7 +688,13 @@ def test_page_lists_the_authors_in_order_with_links(seed_page: Element) -> None:
 
 def test_page_journal_date_and_doi(seed_page: Element) -> None:
     assert seed_page.one("span", class_="journal").text() == "Frontiers in oncology, vol. 11"
-    assert seed_page.one("time").text() == "2021-08"
+    assert seed_page.one("time").text() == "August 2021"
+    assert seed_page.one("time").attrs["datetime"] == "2021-08"
+    journal = seed_page.one("span", class_="journal").find_all("a")
+    assert [a.attrs["href"] for a in journal] == [
+        "/periodical/issn/2234-943X",
+        "/periodical/issn/2234-943X/volume/11",
+    ]
     doi = seed_page.one("a", class_="doi")
     assert doi.attrs["href"] == f"https://doi.org/{SEED_DOI}"
     assert doi.text() == SEED_DOI

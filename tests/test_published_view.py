@@ -256,11 +256,11 @@ def test_the_page_shows_the_sources_and_what_they_disagree_on(five_sources: Path
     finally:
         stop_server(process)
     assert page.status_code == 200
-    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("All statements")]
+    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("Other statements")]
     assert sources.count('<li><a href="/graph/') == 5
     for fmt in ("vufind-text", "pubmed-xml", "marcxml", "oai-pmh", "ris"):
         assert f"({fmt}, read " in sources
-    assert "<th>schema:isPartOf</th>" in sources and "(ris)" in sources
+    assert '<th title="schema:isPartOf">Published in</th>' in sources and "(ris)" in sources
 
 
 def test_consolidate_rebuilds_the_same_view(five_sources: Path, tmp_path: Path) -> None:

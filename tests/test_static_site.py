@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import BASE, SEED_IRI, free_port, run_cli, start_server, stop_server
-from rdflib import Graph
+from helpers.crawler_graph import crawler_problems, is_article
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -108,15 +109,22 @@ def test_static_pages_are_the_pages_the_server_renders(sites: Sites, path: str) 
     assert static.headers["content-type"].startswith("text/html")
     live = httpx.get(f"{sites.live}/{path}", headers={"Accept": "text/html"})
     assert static.text == live.text
-    turtle = httpx.get(f"{sites.static}/{path}/index.ttl").text
-    assert isomorphic(embedded_jsonld(static.text), Graph().parse(data=turtle, format="turtle"))
+    turtle = Graph().parse(data=httpx.get(f"{sites.static}/{path}/index.ttl").text)
+    embedded, iri = embedded_jsonld(static.text), URIRef(BASE + path)
+    if is_article(turtle, iri):  # with what crawlers read (publisher.web.scholar)
+        assert crawler_problems(embedded, turtle, iri) == []
+    else:
+        assert isomorphic(embedded, turtle)
 
 
 def test_site_has_landing_page_sitemaps_feed_void_and_dumps(sites: Sites) -> None:
     for path in ("/", "/robots.txt", "/sitemap.xml", "/dumps/"):
         static = httpx.get(sites.static + path)
         live = httpx.get(sites.live + path, headers={"Accept": "text/html"})
-        assert static.status_code == 200 and static.content == live.content, path
+        # The live server answers at a port its IRIs do not name: its landing page says
+        # so (publisher.web.addresses); the static site is where they lead.
+        shown = re.sub(rb'<p class="warning" role="alert">.*?</p>\n', b"", live.content)
+        assert static.status_code == 200 and static.content == shown, path
     for loc in re.findall(r"<loc>([^<]+)</loc>", httpx.get(sites.static + "/sitemap.xml").text):
         child = loc.removeprefix(BASE[:-1])
         assert httpx.get(sites.static + child).content == httpx.get(sites.live + child).content

@@ -792,7 +792,7 @@ def test_two_sources_listed_on_the_html_page(two_sources: TwoSources) -> None:
     page = httpx.get(two_sources.server.url + path_of(NEJM), headers={"Accept": "text/html"},
                      timeout=30)  # fmt: skip
     assert page.status_code == 200
-    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("All statements")]
+    sources = page.text[page.text.index("<h2>Sources</h2>") : page.text.index("Other statements")]
     assert sources.count('<li><a href="/graph/') == 2
     assert "(vufind-text, read " in sources and "(pubmed-xml, read " in sources
 

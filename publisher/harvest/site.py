@@ -57,23 +57,28 @@ class _Answer:
     body: bytes
 
 
-async def fetch(app: Any, target: str, accept: str = "*/*") -> _Answer:
+async def fetch(
+    app: Any, target: str, accept: str = "*/*", origin: str = "http://localhost/"
+) -> _Answer:
     """GET `target` (a path with its query, percent-encoded) from an ASGI app, as uvicorn
-    would pass it: the decoded path for routing, the raw one beside it."""
+    would pass it: the decoded path for routing, the raw one beside it; asked of
+    `origin` (the base URI, where the static site is hosted)."""
     path, _, query = target.partition("?")
+    at = urlsplit(origin)
+    port = at.port or (443 if at.scheme == "https" else 80)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "method": "GET",
-        "scheme": "http",
+        "scheme": at.scheme,
         "path": unquote(path),
         "raw_path": path.encode("ascii", "strict"),
         "query_string": query.encode("ascii", "strict"),
         "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"accept", accept.encode())],
+        "headers": [(b"host", at.netloc.encode("idna")), (b"accept", accept.encode())],
         "client": ("127.0.0.1", 0),
-        "server": ("localhost", 80),
+        "server": (at.hostname or "localhost", port),
     }
     answer = _Answer(0, {}, b"")
     chunks: list[bytes] = []
@@ -146,7 +151,7 @@ class _Builder:
         return path if path.resolve().is_relative_to(self.out) else None
 
     async def file(self, url: str, relative: str, accept: str = "*/*") -> bool:
-        answer = await fetch(self.app, url, accept)
+        answer = await fetch(self.app, url, accept, self.base)
         where = self.target(relative)
         if answer.status != 200 or where is None:
             self.summary.skipped.append(f"{url} ({answer.status})")
@@ -171,7 +176,7 @@ class _Builder:
             await self.file(f"/sitemaps/{number}.xml", f"sitemaps/{number}.xml")
 
     async def changes(self) -> None:
-        answer = await fetch(self.app, "/changes", "application/ld+json")
+        answer = await fetch(self.app, "/changes", "application/ld+json", self.base)
         if answer.status != 200:
             return
         self.write(f"changes/{FEED_FILE}", answer.body)

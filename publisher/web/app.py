@@ -29,6 +29,8 @@ from publisher.store.executor import QueryExecutor, executor_for
 from publisher.store.layout import Layout
 from publisher.validation.summary import dataset_iri
 from publisher.web import (
+    addresses,
+    apidocs,
     caching,
     gsp,
     harvest,
@@ -37,6 +39,7 @@ from publisher.web import (
     openapi,
     queryui,
     resolve,
+    scholar,
     security,
     service_description,
     sparql,
@@ -100,7 +103,7 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
         title="Scholarly Linked Data publisher",
         description="schema.org descriptions of scholarly articles and clinical trials, "
         "with SPARQL 1.1 and content negotiation.",
-        docs_url="/api",
+        docs_url=None,  # /api is ours: Swagger UI from our own files (publisher.web.apidocs)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -112,9 +115,7 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
         max_age=86400,
     )
     # nosniff and Referrer-Policy on every answer, a Content-Security-Policy on pages.
-    app.add_middleware(
-        security.SecurityHeaders, docs_paths=(app.docs_url, app.swagger_ui_oauth2_redirect_url)
-    )
+    app.add_middleware(security.SecurityHeaders)
     base = settings.base_uri
     layout = Layout(base)
     views = ViewBuilder(base, store)
@@ -155,10 +156,22 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
             headers=security.EVERY_ANSWER,
         )
 
+    ingested_with: list[str | None] = []  # the store's base URI, read on first need
+
+    def address_warnings(request: Request) -> list[str]:
+        """The landing page's warnings when the IRIs do not lead to where it was opened
+        (publisher.web.addresses; `serve` prints the same at start)."""
+        if not ingested_with:
+            ingested_with.append(addresses.store_base(store, base))
+        return addresses.warnings(base, ingested_with[0], str(request.base_url))
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def landing() -> HTMLResponse:
+    async def landing(request: Request) -> HTMLResponse:
         listing = await run_in_threadpool(_landing_listing, store, harvested.sidecar)
-        html = _templates().get_template("index.html").render(base=base, **listing)
+        warnings = await run_in_threadpool(address_warnings, request)
+        html = (
+            _templates().get_template("index.html").render(base=base, warnings=warnings, **listing)
+        )
         return HTMLResponse(html)
 
     @app.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint")
@@ -186,6 +199,7 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
             raise ClientError(400, "missing the query parameter (SPARQL 1.1 Protocol: ?query=...)")
         return await endpoint.run(operation)
 
+    apidocs.add_route(app, _templates)  # /api, before the catch-all route below
     gsp.add_routes(app, endpoint)  # before the catch-all route below
     resolve.add_routes(app, base, store)  # /doi/..., /issn/..., /nct/...: 303 to ours
     harvested = harvest.add_routes(
@@ -242,10 +256,13 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
     return app
 
 
-def _page_variant(view: ResourceView) -> str:
+def _page_variant(view: ResourceView, embed: bool, modified: datetime | None) -> str:
+    stamp = modified.isoformat() if modified else ""
+    if embed:
+        return f"embed {view.container or ''} {stamp}"
     sources = " ".join(f"{s.link.text}@{s.read}" for s in view.sources)
     differences = repr(view.differences)
-    return f"{HTML} {view.container or ''} {sources} {differences}"
+    return f"{HTML} {view.container or ''} {stamp} {sources} {differences}"
 
 
 def _media_type(request: Request) -> str:
@@ -284,12 +301,12 @@ def _represent(
     about = topic or iri
     embed = "embed" in request.query_params
     media_type = HTML if embed else _media_type(request)
-    view = views.resource(about, triples) if media_type == HTML and not embed else None
-    if view is not None:
+    view = views.resource(about, triples) if media_type == HTML else None
+    if view is not None and not embed:
         views.provenance(view)
     # A page also shows its journal chain and its sources (with what they disagree on),
-    # which the view reads: part of what it is made of.
-    variant = "embed" if embed else _page_variant(view) if view else media_type
+    # and its JSON-LD says when it changed: part of what it is made of.
+    variant = _page_variant(view, embed, modified) if view else media_type
     headers = {
         "Vary": "Accept",
         "ETag": caching.etag(triples, variant),
@@ -299,16 +316,17 @@ def _represent(
         headers["Last-Modified"] = caching.http_date(modified)
     if caching.not_modified(request.headers, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
-    if embed:
-        return HTMLResponse(jsonld.embed_snippet(triples, about), headers=headers)
     if view is not None:
-        document = jsonld.to_jsonld(triples, about)
+        document = scholar.page_document(views, about, triples, modified, view)
+        if embed:
+            return HTMLResponse(jsonld.script_element(document) + "\n", headers=headers)
         html = (
             _templates()
             .get_template("resource.html")
             .render(
                 view=view,
                 jsonld_script=jsonld.script_element(document),
+                citation_meta=scholar.citation_meta(view, triples),
                 alternates=[(f.media_type, f.name) for f in GRAPH_FORMATS],
             )
         )

@@ -221,9 +221,3 @@ def dumps_for_html(document: JsonObject) -> str:
 def script_element(document: JsonObject) -> str:
     """The `<script type="application/ld+json">` element HTML pages embed."""
     return f'<script type="application/ld+json">\n{dumps_for_html(document)}\n</script>'
-
-
-def embed_snippet(triples: list[Triple], main: NamedNode) -> str:
-    """Just the JSON-LD block of a resource's page, for a library's or journal's own page:
-    what `GET {IRI}?embed` answers and `publisher embed IRI` prints."""
-    return script_element(to_jsonld(triples, main)) + "\n"

@@ -13,8 +13,6 @@ plain-text error answer must never be sniffed as HTML either).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -31,43 +29,29 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# The API documentation page (FastAPI's Swagger UI) shows no record content; it is
-# FastAPI's own page, an inline script and the Swagger UI bundle from its CDN.
-DOCS_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https://fastapi.tiangolo.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Also set by the 500 handler: Starlette answers those outside every middleware.
 EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER_POLICY}
 _EVERY_ANSWER = [
     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in EVERY_ANSWER.items()
 ]
-_FRAMES = (b"x-frame-options", b"DENY")  # frame-ancestors, for browsers that predate it
+_FRAMES = (b"x-frame-options", b"DENY")
+# Every page, the API documentation too (its Swagger UI is vendored and started from a file).
+_POLICY = CONTENT_SECURITY_POLICY.encode("latin-1")  # frame-ancestors, for browsers that predate it
 
 
 class SecurityHeaders:
     """ASGI middleware: adds the headers above to each response as it starts."""
 
-    def __init__(self, app: ASGIApp, docs_paths: Iterable[str | None] = ()) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = {path for path in docs_paths if path}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        policy = DOCS_POLICY if scope["path"] in self.docs_paths else CONTENT_SECURITY_POLICY
-        page_headers = [(b"content-security-policy", policy.encode("latin-1")), _FRAMES]
+        page_headers = [(b"content-security-policy", _POLICY), _FRAMES]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
