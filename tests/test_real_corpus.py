@@ -469,7 +469,7 @@ def _quads(store_dir: Path) -> list[str]:
     store = OxigraphStore(store_dir, read_only=True)
     try:
         rows = store.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        lines = sorted(f"{s} {p} {o} {g} ." for s, p, o, g in rows)  # type: ignore[union-attr,misc]
+        lines = sorted(f"{s} {p} {o} {g} ." for s, p, o, g in rows)  # type: ignore[union-attr]
     finally:
         store.close()
     kept = [line for line in lines if "generatedAtTime" not in line and "endedAtTime" not in line]

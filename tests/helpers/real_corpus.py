@@ -22,7 +22,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from publisher.model import ReadError, ReadNotice
+from publisher.model import ReadNotice
 from publisher.pipeline import Outcome, Pipeline
 from publisher.store.oxigraph import OxigraphStore
 
@@ -133,17 +133,27 @@ def differences(want: Row, got: Published) -> list[tuple[str, Any, Any]]:
 # ---- ingest and read back --------------------------------------------------------------
 
 
-def _kind(item: Outcome | ReadError) -> str:
-    """published / skipped / rejected, whatever shape the pipeline reports it in: a skipped
-    record (issue 14) is named by a `skipped` flag or a `status` of "skipped"."""
-    if getattr(item, "skipped", False) or getattr(item, "status", None) == "skipped":
+def _skipped(item: object) -> bool:
+    """A skipped record (issue 14, not an article or a placeholder), whatever shape the
+    pipeline reports it in: a `skipped` flag, a `status` or `outcome` of "skipped", or an
+    item whose class is named Skip..."""
+    return (
+        getattr(item, "skipped", False) is True
+        or "skipped" in (getattr(item, "status", None), getattr(item, "outcome", None))
+        or type(item).__name__.lower().startswith("skip")
+    )
+
+
+def _kind(item: Outcome | ReadNotice) -> str:
+    """published / skipped / rejected."""
+    if _skipped(item):
         return "skipped"
     if isinstance(item, Outcome) and item.accepted:
         return "published"
     return "rejected"
 
 
-def _message(item: Outcome | ReadError) -> str:
+def _message(item: Outcome | ReadNotice) -> str:
     if isinstance(item, Outcome):
         return "; ".join(p.message for p in item.problems)[:200]
     return str(getattr(item, "message", ""))[:200]
@@ -156,8 +166,8 @@ def ingest(path: Path) -> dict[int, Published]:
     outcomes: dict[int, Published] = {}
     with Pipeline(BASE, store) as pipeline:
         for item in pipeline.run_file(path):
-            if isinstance(item, ReadNotice):
-                continue
+            if isinstance(item, ReadNotice) and not _skipped(item):
+                continue  # a note about the file (a resumptionToken), not a record
             outcomes[item.source.position - 1] = Published(_kind(item), message=_message(item))
     for index, (graph, topic) in _graphs(store, path.name).items():
         record = outcomes.setdefault(index, Published("published"))
