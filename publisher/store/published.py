@@ -255,11 +255,12 @@ class PublishedView:
             for touched in change.touches():
                 by_member.setdefault(touched, []).append(change)
         renaming = self._batch_renaming(plan, changes)
+        now = _now()
         for canonical in sorted(plan.units, key=lambda r: r.value):
             members = plan.units[canonical]
             done.aliases.update((m, canonical) for m in members if m != canonical)
             relevant = list({id(c): c for m in members for c in by_member.get(m, [])}.values())
-            when = _changed_at(relevant)
+            when = _changed_at(relevant, now)
             if self._unchanged_identity(plan, canonical) and canonical not in plan.forced:
                 if relevant and all(
                     _same_claims(m, c) for m in members for c in by_member.get(m, [])
@@ -751,12 +752,13 @@ def _stamp_in(resource: NamedNode, provenance: Iterable[Triple]) -> Literal | No
     return None
 
 
-def _changed_at(changes: Iterable[Change]) -> str:
+def _changed_at(changes: Iterable[Change], now: str) -> str:
     """When a change to a resource's description happened: the latest
     `prov:generatedAtTime` of the records written that touch it (so a resource made from
-    one record changed when that record was read), else now (a removal)."""
+    one record changed when that record was read), else `now`, the write's one time (a
+    removal, a recovery: every resource it changes changed at once)."""
     times = [t for c in changes if c.new is not None and (t := _generated_at(c.new))]
-    return max(times, key=_instant) if times else _now()
+    return max(times, key=_instant) if times else now
 
 
 def _generated_at(source: Source) -> str | None:
