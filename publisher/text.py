@@ -8,6 +8,7 @@ ranges in their own way (`439--448`, `439-448`, `107-14`, `e0134826`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 # A real tag: a name, then only `name="value"` attributes (`a<b and c>d` is not markup).
@@ -98,24 +99,74 @@ def strip_markup(text: str) -> str:
     return "\n".join(collector.paragraphs)
 
 
-_PAGE_RANGE = re.compile(
-    r"^\s*([^\s,;\-\u2010-\u2015]+)\s*(?:(?:-{1,2}|[\u2010-\u2015])\s*([^\s,;]+))?"
-)
+_DASH = r"(?:-{1,2}|[\u2010-\u2015\u2212])"
+_PAGE = r"[^\s,;\-\u2010-\u2015\u2212]+"
+_ONE_RANGE = re.compile(rf"^({_PAGE})(?:\s*{_DASH}\s*({_PAGE}))?$")
+_LABEL = re.compile(r"^(?:pp?\.|pages?\s*:?|seiten?\s*:?)\s*", re.IGNORECASE)
+_NUMBERED = re.compile(r"^([A-Za-z]*)(\d+)(.*)$")
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where an article is in its issue, as text: page numbers are names, not numbers
+    (`026002` keeps its zero, `e123` and `1021.e6` are pages too).
+
+    `pagination` is the source's whole text when it says more than one range
+    (`1787-8; discussion 1791`) or does not split at all: published as schema:pagination
+    so that nothing the source said is lost."""
+
+    start: str | None = None
+    end: str | None = None
+    pagination: str | None = None
+
+
+def parse_pages(text: str | None) -> Pages:
+    """Every reader's page text -> Pages.
+
+    `439--448`, `439-448`, en dash -> 439..448; abbreviated ends as MEDLINE writes them
+    (`107-14` -> 114, `S1-5` -> S5); `e0134826`, `026002` -> a start page alone;
+    `1016-1021.e6` -> 1016..1021.e6; `1787-8; discussion 1791` -> 1787..1788 with the
+    whole text as pagination.
+    """
+    whole = " ".join((text or "").split())
+    if not whole:
+        return Pages()
+    parts = re.split(r"[;,]", _LABEL.sub("", whole), maxsplit=1)
+    match = _ONE_RANGE.match(parts[0].strip())
+    if not match:
+        return Pages(pagination=whole)
+    start, end = match.group(1), match.group(2)
+    pages = page_bounds(start, end)
+    if len(parts) > 1 or pages.pagination:
+        return Pages(pages.start, pages.end, whole)
+    return pages
+
+
+def page_bounds(start: str | None, end: str | None) -> Pages:
+    """A first and a last page given apart (RIS SP/EP, WoS BP/EP, PubMed StartPage and
+    EndPage): an abbreviated last page (`SP 377`, `EP 86`) is expanded to 386. A last
+    page that still comes before the first is not published as pageEnd: the two are
+    kept as pagination text instead."""
+    start = " ".join((start or "").split()) or None
+    end = " ".join((end or "").split()) or None
+    if start is None or end is None or start == end:
+        return Pages(start, end if start is None else None)
+    first, last = _NUMBERED.match(start), _NUMBERED.match(end)
+    if not first or not last:
+        return Pages(start, end)
+    prefix = last.group(1) or first.group(1)
+    number = last.group(2)
+    if not last.group(1) and len(number) < len(first.group(2)):
+        number = first.group(2)[: len(first.group(2)) - len(number)] + number
+    if prefix == first.group(1) and int(number) < int(first.group(2)):
+        return Pages(start, None, f"{start}-{end}")
+    return Pages(start, prefix + number + last.group(3))
 
 
 def split_page_range(text: str | None) -> tuple[str | None, str | None]:
-    """`439--448` / `439-448` / en dash -> ("439", "448"); `e0134826` -> ("e0134826", None).
-
-    An abbreviated end page (`107-14`, as MEDLINE writes it) is expanded to `114`. Only
-    the first range of a list (`1-5, 9`) is read.
-    """
-    match = _PAGE_RANGE.match(text or "")
-    if not match:
-        return None, None
-    start, end = match.group(1), match.group(2)
-    if start and end and start.isdigit() and end.isdigit() and len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
-    return start, end or None
+    """First and last page of `parse_pages`, for callers that keep no pagination."""
+    pages = parse_pages(text)
+    return pages.start, pages.end
 
 
 _CASE_REPORT = re.compile(r"\bcase\s+reports?\b|\bfallberichte?\b", re.IGNORECASE)

@@ -585,7 +585,7 @@ def test_ingest_fixture_end_to_end(path: Path, tmp_path: Path) -> None:
                 a s:ScholarlyArticle, s:MedicalScholarlyArticle ;
                 s:name "Improved survival with MEK inhibition in BRAF-mutated melanoma" ;
                 s:datePublished "2012-07"^^xsd:gYearMonth ;
-                s:pageStart 107 ;
+                s:pageStart "107" ;
                 s:about <https://id.nlm.nih.gov/mesh/D008545> ;
                 s:mentions <http://127.0.0.1:8000/trial/nct/NCT01245062> ;
                 s:isPartOf <http://127.0.0.1:8000/periodical/issn/0028-4793/volume/367/issue/2> .

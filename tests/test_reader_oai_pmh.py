@@ -355,7 +355,7 @@ def test_ingest_dc_and_marc21_fixtures_end_to_end(tmp_path: Path) -> None:
             """PREFIX s: <https://schema.org/>
             ASK {
               <http://127.0.0.1:8000/article/doi/10.1056/nejmoa1203421>
-                s:pageEnd 114 ;
+                s:pageEnd "114" ;
                 s:isPartOf / s:isPartOf / s:isPartOf ?journal .
               ?journal s:issn "0028-4793", "1533-4406" .
               <http://127.0.0.1:8000/article/doi/10.3389/fonc.2021.699946>

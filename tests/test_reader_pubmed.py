@@ -28,7 +28,8 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.readers.base import ReadItem
-from publisher.readers.pubmed import PubmedXmlReader, expand_medline_pages
+from publisher.readers.pubmed import PubmedXmlReader
+from publisher.text import Pages, parse_pages
 from publisher.readers.registry import detect, read_file
 from publisher.readers.xmlstream import root_tag
 from publisher.store.oxigraph import OxigraphStore
@@ -232,17 +233,18 @@ def test_many_articles_streamed_in_order() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("107-14", ("107", "114")),
-        ("1865-1876", ("1865", "1876")),
-        ("1199-203", ("1199", "1203")),
-        ("S1-5", ("S1", "S5")),
-        ("e0134826", ("e0134826", None)),
-        ("107-14; discussion 115-6", ("107", "114")),
-        ("", (None, None)),
+        ("107-14", Pages("107", "114")),
+        ("1865-1876", Pages("1865", "1876")),
+        ("1199-203", Pages("1199", "1203")),
+        ("S1-5", Pages("S1", "S5")),
+        ("e0134826", Pages("e0134826")),
+        # A discussion page is not lost: the whole text is the pagination.
+        ("107-14; discussion 115-6", Pages("107", "114", "107-14; discussion 115-6")),
+        ("", Pages()),
     ],
 )
-def test_medline_page_ranges(text: str, expected: tuple[str | None, str | None]) -> None:
-    assert expand_medline_pages(text) == expected
+def test_medline_page_ranges(text: str, expected: Pages) -> None:
+    assert parse_pages(text) == expected
 
 
 def test_sniffer_claims_pubmed_only() -> None:
@@ -394,7 +396,7 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
                 <{article}> a s:ScholarlyArticle, s:MedicalScholarlyArticle ;
                     s:name "Improved survival with MEK inhibition in BRAF-mutated melanoma" ;
                     s:datePublished "2012-07-12"^^<http://www.w3.org/2001/XMLSchema#date> ;
-                    s:pageStart 107 ; s:pageEnd 114 ;
+                    s:pageStart "107" ; s:pageEnd "114" ;
                     s:inLanguage "en" ;
                     s:publicationType "Randomized Controlled Trial" ;
                     s:sameAs <https://doi.org/10.1056/NEJMoa1203421>,
@@ -437,6 +439,6 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
             PREFIX s: <https://schema.org/>
             ASK {{ <{BASE}article/doi/10.1056/nejmoa1715274>
                      s:mentions <{BASE}trial/nct/NCT02149199> ;
-                     s:pageStart 1865 ; s:pageEnd 1876 }}""")
+                     s:pageStart "1865" ; s:pageEnd "1876" }}""")
     finally:
         store.close()

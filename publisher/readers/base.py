@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import IO, Protocol
 
 from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef
+from publisher.text import Pages
 
 ReadItem = AnyRecord | ReadError | ReadNotice
 
@@ -126,3 +127,11 @@ def claim_source_id(
     seen.add(value)
     record.source_id = value
     record.source_id_local = local
+
+
+def set_pages(record: Record, pages: Pages) -> None:
+    """The record's pages as `publisher.text.parse_pages` read them; a reader that has
+    found pages already keeps them unless these say more."""
+    if pages.start or pages.end or pages.pagination:
+        record.page_start, record.page_end = pages.start, pages.end
+        record.pagination = pages.pagination

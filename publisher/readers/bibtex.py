@@ -47,8 +47,8 @@ from publisher.model import (
     SourceRef,
     UnknownField,
 )
-from publisher.readers.base import ReadItem, claim_source_id
-from publisher.text import mentions_case_report, split_page_range
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
+from publisher.text import mentions_case_report, parse_pages
 
 FORMAT_NAME = "bibtex"
 ARTICLE_TYPES = {"article"}
@@ -271,7 +271,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> Record | 
     _periodical(record, entry)
     record.volume = _plain(_value(entry, "volume"))
     record.issue = _plain(_value(entry, "number", "issue"))
-    record.page_start, record.page_end = split_page_range(_plain(_value(entry, "pages")))
+    set_pages(record, parse_pages(_plain(_value(entry, "pages"))))
     _date(record, entry)
     if doi := _plain(_value(entry, "doi")):
         record.doi = clean_doi(doi)

@@ -45,7 +45,7 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, Utf8Repair
+from publisher.readers.base import ReadItem, Utf8Repair, set_pages
 from publisher.readers.json_stream import (
     JsonBroken,
     JsonItem,
@@ -56,7 +56,7 @@ from publisher.readers.json_stream import (
     stream_items,
     text_value,
 )
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, parse_pages, strip_markup
 
 FORMAT_NAME = "crossref-json"
 ARTICLE_TYPES = {"journal-article"}
@@ -215,8 +215,9 @@ def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError:
     record.issue = text_value(work.get("issue")) or (
         text_value(journal_issue.get("issue")) if isinstance(journal_issue, dict) else None
     )
-    record.page_start, record.page_end = split_page_range(text_value(work.get("page")))
-    record.page_start = record.page_start or text_value(work.get("article-number"))
+    set_pages(record, parse_pages(text_value(work.get("page"))))
+    if not (record.page_start or record.pagination):
+        record.page_start = text_value(work.get("article-number"))
     record.date = _date(record, work)
     if doi := text_value(work.get("DOI")):
         record.doi = clean_doi(doi)

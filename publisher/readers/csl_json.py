@@ -29,7 +29,7 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, Utf8Repair, claim_source_id
+from publisher.readers.base import ReadItem, Utf8Repair, claim_source_id, set_pages
 from publisher.readers.crossref import is_crossref_work_shape
 from publisher.readers.json_stream import (
     JsonBroken,
@@ -41,7 +41,7 @@ from publisher.readers.json_stream import (
     stream_items,
     text_value,
 )
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, parse_pages, strip_markup
 
 FORMAT_NAME = "csl-json"
 ARTICLE_TYPES = {"article-journal"}
@@ -142,8 +142,9 @@ def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Re
     _periodical(record, item)
     record.volume = text_value(item.get("volume"))
     record.issue = text_value(item.get("issue"))
-    record.page_start, record.page_end = split_page_range(text_value(item.get("page")))
-    record.page_start = record.page_start or text_value(item.get("page-first"))
+    set_pages(record, parse_pages(text_value(item.get("page"))))
+    if not (record.page_start or record.pagination):
+        record.page_start = text_value(item.get("page-first"))
     record.date = _issued(record, item.get("issued"))
     if doi := text_value(item.get("DOI")):
         record.doi = clean_doi(doi)

@@ -52,7 +52,7 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_inverted
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.marc_fields import HostIndex
 from publisher.readers.marcxml import MARC_NS, read_element
 from publisher.readers.xmlstream import (
@@ -68,7 +68,7 @@ from publisher.readers.xmlstream import (
     syntax_error_item,
     text_of,
 )
-from publisher.text import mentions_case_report
+from publisher.text import mentions_case_report, page_bounds
 
 FORMAT_NAME = "oai-pmh"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -420,8 +420,8 @@ def doaj_article(article: Element, where: SourceRef) -> Record:
                 pass
             case _:
                 record.unknown_fields.append(UnknownField(f"oai_doaj:{name}", text))
-    if record.page_end == record.page_start:
-        record.page_end = None  # an article number given as both first and last page
+    # an article number given as both first and last page is a first page alone
+    set_pages(record, page_bounds(record.page_start, record.page_end))
     if journal:
         record.periodical = Periodical(journal, tuple(dict.fromkeys(issns)))
     elif issns:

@@ -59,7 +59,7 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem
+from publisher.readers.base import ReadItem, set_pages
 from publisher.readers.xmlstream import (
     REPLACEMENT,
     BrokenXml,
@@ -71,6 +71,7 @@ from publisher.readers.xmlstream import (
     root_tag,
     syntax_error_item,
 )
+from publisher.text import page_bounds, parse_pages
 
 FORMAT_NAME = "pubmed-xml"
 ROOTS = {"PubmedArticleSet", "PubmedArticle", "MedlineCitationSet", "MedlineCitation"}
@@ -314,43 +315,15 @@ def _pub_date(record: Record, node: Element | None) -> PartialDate | None:
     return date
 
 
-_PAGE_RANGE = re.compile(
-    r"^(?P<p1>[A-Za-z]*)(?P<n1>\d+)(?P<s1>[A-Za-z]*)\s*[-\u2013]\s*"
-    r"(?P<p2>[A-Za-z]*)(?P<n2>\d+)(?P<s2>[A-Za-z]*)$"
-)
-
-
-def expand_medline_pages(text: str) -> tuple[str | None, str | None]:
-    """MEDLINE abbreviates page ranges: `107-14` -> (107, 114), `S1-5` -> (S1, S5).
-
-    Only the first range is taken (`107-14; discussion 115-6`); a single page or an
-    article number (`e0134826`) is a start page without an end.
-    """
-    first = re.split(r"[;,]", text.strip(), maxsplit=1)[0].strip()
-    if not first:
-        return None, None
-    match = _PAGE_RANGE.match(first)
-    if not match:
-        return first, None
-    n1, n2 = match.group("n1"), match.group("n2")
-    if len(n2) < len(n1):
-        n2 = n1[: len(n1) - len(n2)] + n2
-    start = match.group("p1") + n1 + match.group("s1")
-    end = (match.group("p2") or match.group("p1")) + n2 + match.group("s2")
-    return start, end
-
-
 def _pages(record: Record, article: Element) -> None:
     pagination = article.find("Pagination")
     if pagination is None:
         return
     start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
     if start:
-        record.page_start, record.page_end = start, end or None
-        return
-    medline = _text(pagination.find("MedlinePgn"))
-    if medline:
-        record.page_start, record.page_end = expand_medline_pages(medline)
+        set_pages(record, page_bounds(start, end))
+    else:
+        set_pages(record, parse_pages(_text(pagination.find("MedlinePgn"))))
 
 
 def _doi(element: Element, article: Element) -> str | None:

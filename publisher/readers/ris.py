@@ -35,9 +35,9 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import UNKNOWN, Entry, first, parser_options, read_tagged, values
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, page_bounds, parse_pages, strip_markup
 
 FORMAT_NAME = "ris"
 ARTICLE_TYPES = {
@@ -97,9 +97,10 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     _periodical(record, entry)
     record.volume = first(entry, "VL")
     record.issue = first(entry, "IS", "CP")
-    record.page_start, record.page_end = split_page_range(first(entry, "SP"))
-    if end := first(entry, "EP"):
-        record.page_end = end
+    pages = parse_pages(first(entry, "SP"))
+    if (end := first(entry, "EP")) and not pages.end and not pages.pagination:
+        pages = page_bounds(pages.start, end)  # `SP 377`, `EP 86`: pages 377-386
+    set_pages(record, pages)
     record.date = _date(record, entry)
     _doi_and_links(record, entry)
     # A continuation line is a wrapped line of the same value: joined with a space.

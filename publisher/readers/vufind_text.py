@@ -45,8 +45,8 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import split_inverted_name_list
-from publisher.readers.base import ReadItem, decode_text, first_undecodable
-from publisher.text import mentions_case_report
+from publisher.readers.base import ReadItem, decode_text, first_undecodable, set_pages
+from publisher.text import mentions_case_report, page_bounds
 
 FORMAT_NAME = "vufind-text"
 
@@ -395,7 +395,7 @@ def _apply_published_in(record: Record, value: str) -> None:
     if issue := _ISSUE.search(rest):
         record.issue = issue.group(1).strip()
     if pages := _PAGES.search(rest):
-        record.page_start, record.page_end = pages.group(1), pages.group(2)
+        set_pages(record, page_bounds(pages.group(1), pages.group(2)))
 
 
 def _add_issns(record: Record, issns: list[str]) -> None:

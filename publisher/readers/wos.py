@@ -35,9 +35,9 @@ from publisher.model import (
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import Entry, first, parser_options, read_tagged, values
-from publisher.text import mentions_case_report
+from publisher.text import Pages, mentions_case_report, page_bounds, parse_pages
 
 FORMAT_NAME = "wos-tagged"
 PUBLICATION_TYPES = {"J": "journal", "B": "book", "S": "book in series", "P": "patent"}
@@ -45,7 +45,7 @@ PUBLICATION_TYPES = {"J": "journal", "B": "book", "S": "book in series", "P": "p
 # categories), the reprint address and e-mails, and delivery numbers: not published.
 HANDLED = {
     "PT", "ER", "AU", "AF", "CA", "TI", "SO", "JI", "J9", "LA", "DT", "DE", "ID", "AB",
-    "C1", "OI", "FU", "SN", "EI", "PD", "PY", "VL", "IS", "BP", "EP", "AR", "DI", "PM",
+    "C1", "OI", "FU", "SN", "EI", "PD", "PY", "VL", "IS", "BP", "EP", "AR", "DI", "PM", "PS",
     "UT", "RP", "EM", "RI", "CR", "NR", "TC", "Z9", "U1", "U2", "PU", "PI", "PA", "PG",
     "WC", "SC", "GA", "DA", "OA", "HC", "HP", "EA", "EY", "FN", "VR", "EF",
 }  # fmt: skip
@@ -88,8 +88,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     _periodical(record, entry)
     record.volume = first(entry, "VL")
     record.issue = first(entry, "IS")
-    record.page_start = first(entry, "BP") or first(entry, "AR")
-    record.page_end = first(entry, "EP") if first(entry, "BP") else None
+    set_pages(record, _pages(entry))
     record.date = _date(record, entry)
     if doi := first(entry, "DI"):
         record.doi = clean_doi(doi)
@@ -143,6 +142,16 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
         agents.append(Person(person.name, person.family_name, person.given_name, orcid, found))
     agents.extend(Organization(name) for name in values(entry, "CA"))
     return agents
+
+
+def _pages(entry: Entry) -> Pages:
+    """BP/EP (first, last page), else AR (article number), else PS (the page text of
+    MEDLINE-sourced records, abbreviated as MEDLINE writes it: `411-22`)."""
+    if first(entry, "BP"):
+        return page_bounds(first(entry, "BP"), first(entry, "EP"))
+    if article := first(entry, "AR"):
+        return Pages(article)
+    return parse_pages(first(entry, "PS"))
 
 
 def _key(name: str) -> str:
