@@ -219,6 +219,18 @@ class ReadNotice:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A record read whole that is not for publishing here: a book, a serial, a picture,
+    a placeholder (Crossref's deleted-DOI listings, a record whose title is its own
+    identifier). Not invalid, so counted apart from rejections: skipped records alone do
+    not make an ingest fail. `message` says what the record is."""
+
+    source: SourceRef
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
 class ReadError:
     """A record (or a whole file) that could not be read at all; counted as rejected."""
 

@@ -56,7 +56,7 @@ def test_broken_inputs_rejected_with_reasons_good_ones_stored(
         "ingest", "--store", str(store), str(SEED), *map(str, broken_inputs.values()), str(good)
     )
     assert result.returncode == 1, result.stderr
-    assert "accepted: 2 (published), rejected: 5" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 5 (invalid)" in result.stdout
     report = result.stderr
     assert "Traceback" not in report
     assert "rejected empty.txt" not in report  # full paths are reported, not bare names
@@ -98,7 +98,7 @@ def test_all_accepted_exits_zero_and_reingest_replaces(tmp_path: Path) -> None:
     store = tmp_path / "store"
     first = run_cli("ingest", "--store", str(store), str(EXAMPLES))
     assert first.returncode == 0, first.stderr
-    assert "accepted: 6 (published), rejected: 0" in first.stdout
+    assert "published: 6, skipped: 0 (not articles), rejected: 0 (invalid)" in first.stdout
     triples = _count(store)
     again = run_cli("ingest", "--store", str(store), str(SEED))
     assert again.returncode == 0
@@ -129,7 +129,7 @@ def test_same_journal_from_two_records_is_one_resource(tmp_path: Path) -> None:
 def test_validate_stores_nothing(tmp_path: Path) -> None:
     result = run_cli("validate", str(SEED), env={"PUBLISHER_STORE": str(tmp_path / "never")})
     assert result.returncode == 0
-    assert "accepted: 1 (valid), rejected: 0" in result.stdout
+    assert "valid: 1, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     assert not (tmp_path / "never").exists()
 
 

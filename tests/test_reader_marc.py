@@ -574,7 +574,7 @@ def test_ingest_fixture_end_to_end(path: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2" in result.stdout
+    assert "published: 2" in result.stdout
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(
@@ -626,5 +626,5 @@ def test_ingest_books_rejected_naming_leader_07(tmp_path: Path) -> None:
     path = shared_path("samples", "marc", "pymarc_test.dat")
     result = run_cli("ingest", "--store", str(tmp_path / "store"), str(path))
     assert result.returncode == 1
-    assert "accepted: 0" in result.stdout and "rejected: 10" in result.stdout
+    assert "published: 0" in result.stdout and "rejected: 10" in result.stdout
     assert (result.stdout + result.stderr).count("Leader/07") >= 10

@@ -23,16 +23,17 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SubjectTerm,
     TrialId,
     UnknownField,
 )
 from publisher.readers.base import ReadItem
 from publisher.readers.pubmed import PubmedXmlReader
-from publisher.text import Pages, parse_pages
 from publisher.readers.registry import detect, read_file
 from publisher.readers.xmlstream import root_tag
 from publisher.store.oxigraph import OxigraphStore
+from publisher.text import Pages, parse_pages
 from publisher.validation.shacl import ShaclValidator
 
 READER = PubmedXmlReader()
@@ -142,7 +143,7 @@ def test_asthma_sample_pretty_printed_medline_pages_and_sub_markup() -> None:
 def test_variants_of_our_own() -> None:
     items = list(read_file(DATA / "variants_set.xml"))
     assert [type(i).__name__ for i in items] == [
-        "Record", "ReadError", "Record", "ReadError", "ReadNotice",
+        "Record", "ReadError", "Record", "Skipped", "ReadNotice",
     ]  # fmt: skip
     first, no_title, third, book, delete = items
     assert isinstance(first, Record)
@@ -175,7 +176,7 @@ def test_variants_of_our_own() -> None:
     assert third.authors == [Person("John Doe Jr", "Doe", "John")]  # ValidYN="N" skipped
     assert third.trials == [TrialId("isrctn", "ISRCTN12345678")]
     assert third.unknown_fields == [UnknownField("DataBank GENBANK", "AB000001")]
-    assert isinstance(book, ReadError) and book.field == "PubmedBookArticle"
+    assert isinstance(book, Skipped) and book.field == "PubmedBookArticle"
     assert isinstance(delete, ReadNotice) and "1000005, 1000006" in delete.message
 
 
@@ -386,7 +387,7 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
         "ingest", "--store", str(store_dir), "--base-uri", BASE, str(nejm), str(asthma)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     article = f"{BASE}article/doi/10.1056/nejmoa1203421"
     store = OxigraphStore(store_dir, read_only=True)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import REPO, SHARED, run_cli, shared_path
 
-from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record
+from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
 from publisher.readers.wos import WosReader
 from publisher.store.oxigraph import OxigraphStore
@@ -90,7 +90,7 @@ def test_own_fixture() -> None:
     assert record.funding[0] == Funding(Organization("AstraZeneca"), ("D589SC00003", "D589SC00004"))
     assert record.subjects == ["asthma", "budesonide-formoterol", "INHALED CORTICOSTEROIDS"]
     assert [f.label for f in record.unknown_fields] == ["FX"]  # scanned for NCT02149199
-    assert isinstance(book, ReadError) and book.field == "PT" and "book" in book.message
+    assert isinstance(book, Skipped) and book.field == "PT" and "book" in book.message
     assert isinstance(untitled, ReadError) and untitled.field == "TI"
     assert (untitled.source.position, untitled.source.line) == (3, 46)
 
@@ -115,7 +115,7 @@ def test_empty_random_truncated_and_latin1() -> None:
     latin1 = FIXTURE.read_bytes().replace(b"Hamilton", b"H\xe4milton")
     bad, book, untitled = _read(latin1)
     assert isinstance(bad, ReadError) and bad.field == "C1" and "line 20" in bad.message
-    assert isinstance(book, ReadError) and isinstance(untitled, ReadError)
+    assert isinstance(book, Skipped) and isinstance(untitled, ReadError)
 
 
 def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(_sample())
     )
-    assert "accepted: 2" in result.stdout, result.stderr
+    assert "published: 2" in result.stdout, result.stderr
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(

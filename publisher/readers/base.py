@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Protocol
 
-from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef
+from publisher.model import AnyRecord, ReadError, ReadNotice, Record, Skipped, SourceRef
 from publisher.text import Pages
 
-ReadItem = AnyRecord | ReadError | ReadNotice
+ReadItem = AnyRecord | ReadError | ReadNotice | Skipped
 
 
 class Reader(Protocol):

@@ -44,6 +44,7 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
@@ -221,7 +222,7 @@ class BibtexReader:
                 where, f"line {line} is not UTF-8 text (bad byte at column {column}; Latin-1?)"
             )
         if block.kind not in ARTICLE_TYPES:
-            return ReadError(
+            return Skipped(
                 where,
                 f"@{block.kind} is not an article: only @article entries are published",
                 "entry type",

@@ -41,6 +41,7 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
@@ -192,11 +193,11 @@ def _work(value: Any, where: SourceRef, repair: Utf8Repair) -> ReadItem:
         return ReadError(where, f"could not read the work: {error!r}")
 
 
-def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError:
+def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError | Skipped:
     """One Crossref work object (the API's `message`) -> Record."""
     kind = text_value(work.get("type"))
     if kind not in ARTICLE_TYPES:
-        return ReadError(
+        return Skipped(
             where,
             f"type {kind!r} is not a journal article: only journal-article works are published",
             "type",

@@ -25,6 +25,7 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
@@ -124,11 +125,13 @@ def _item(value: Any, where: SourceRef, repair: Utf8Repair, seen: set[str]) -> R
         return ReadError(where, f"could not read the item: {error!r}")
 
 
-def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Record | ReadError:
+def parse_item(
+    item: dict[str, Any], where: SourceRef, seen_ids: set[str]
+) -> Record | ReadError | Skipped:
     """One CSL item -> Record."""
     kind = text_value(item.get("type"))
     if kind not in ARTICLE_TYPES:
-        return ReadError(
+        return Skipped(
             where,
             f"type {kind!r} is not a journal article: only article-journal items are published",
             "type",

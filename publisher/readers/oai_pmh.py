@@ -48,10 +48,11 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_inverted
+from publisher.names import agent_from_inverted, person_from_inverted
 from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.marc_fields import HostIndex
 from publisher.readers.marcxml import MARC_NS, read_element
@@ -252,7 +253,7 @@ _JOURNAL_THEN_PART = re.compile(
 )
 
 
-def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError:
+def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError | Skipped:
     record = Record(source=where)
     values: dict[str, list[str]] = {}
     for node in dc:
@@ -265,8 +266,8 @@ def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError:
     titles = values.get("title", [])
     record.title = titles[0] if titles else None
     record.warnings.extend(f"dc:title: another title {t!r} not published" for t in titles[1:])
-    record.authors.extend(person_from_inverted(v) for v in values.get("creator", []))
-    record.contributors.extend(person_from_inverted(v) for v in values.get("contributor", []))
+    record.authors.extend(agent_from_inverted(v) for v in values.get("creator", []))
+    record.contributors.extend(agent_from_inverted(v) for v in values.get("contributor", []))
     record.date = next(
         (d for v in values.get("date", []) if (d := parse_partial_date(v[:10]))), None
     )
@@ -291,12 +292,12 @@ def text_of_keep_lines(element: Element) -> str:
     return "".join(element.itertext())
 
 
-def _dc_type_error(record: Record) -> ReadError | None:
+def _dc_type_error(record: Record) -> Skipped | None:
     """A record typed only as something other than an article (a book, a thesis)."""
     specific = [t for t in record.formats if not GENERIC_TYPE.match(t.strip())]
     if not specific or any(ARTICLE_TYPE.search(t) for t in specific):
         return None
-    return ReadError(
+    return Skipped(
         record.source,
         f"dc:type {', '.join(specific)!r} is not an article: only articles are published",
         field="dc:type",

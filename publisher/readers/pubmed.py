@@ -23,7 +23,7 @@ Decisions (see the README paragraph in the issue report):
 * `DataBankList`: accession numbers that are trial registration numbers become trials;
   other data banks (GenBank, Dryad, ...) are kept as unknown fields (reported, not
   published). `GrantList` becomes funding (agency and grant numbers).
-* `PubmedBookArticle` (books and chapters) is rejected: only articles are published.
+* `PubmedBookArticle` (books and chapters) is skipped: only articles are published.
   `DeleteCitation` (update files) is reported as a notice; nothing is deleted.
 """
 
@@ -53,6 +53,7 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     SubjectTerm,
     TrialId,
@@ -125,7 +126,7 @@ def _read_record(element: Element, where: SourceRef, source: XmlSource) -> ReadI
         pmids = ", ".join(_text(p) for p in element.iter("PMID"))
         return ReadNotice(where, f"DeleteCitation for PMID {pmids} is not applied")
     if element.tag == "PubmedBookArticle":
-        return ReadError(
+        return Skipped(
             where,
             "a PubmedBookArticle (book or chapter) is not an article: only articles are published",
             field="PubmedBookArticle",

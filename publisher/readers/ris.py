@@ -25,16 +25,16 @@ from publisher.identifiers import clean_doi, find_issns
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
-    Organization,
     PartialDate,
     Periodical,
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_parts
+from publisher.names import agent_from_name, person_from_parts
 from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import UNKNOWN, Entry, first, parser_options, read_tagged, values
 from publisher.text import mentions_case_report, page_bounds, parse_pages, strip_markup
@@ -83,7 +83,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     kind = str(entry.get("TY") or "").strip().upper()
     if kind not in ARTICLE_TYPES:
         what = TYPE_NAMES.get(kind, f"type {kind!r}" if kind else "no type")
-        return ReadError(
+        return Skipped(
             where,
             f"TY {kind or '(empty)'} is {what}, not a journal article: only articles are published",
             "TY",
@@ -131,8 +131,9 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
 
 
 def _agents(names: list[str]) -> list[Agent]:
-    """`Family, Given[, Suffix]` is a person; a name without a comma is kept whole as an
-    organization (RIS writes personal names inverted; corporate names have no comma)."""
+    """`Family, Given[, Suffix]` is a person; a name without a comma is kept whole, as
+    an organization when `is_organization_name` says it is one ("SPRINT Research
+    Group"), else as a person known by that name alone."""
     agents: list[Agent] = []
     for name in names:
         if "," in name:
@@ -142,7 +143,7 @@ def _agents(names: list[str]) -> list[Agent]:
                 person = Person(f"{person.name} {suffix[0]}", person.family_name, person.given_name)
             agents.append(person)
         else:
-            agents.append(Organization(" ".join(name.split())))
+            agents.append(agent_from_name(name))
     return agents
 
 

@@ -41,6 +41,7 @@ from publisher.model import (
     Periodical,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
@@ -243,7 +244,7 @@ class _RawField:
     values: list[str] = field(default_factory=list)
 
 
-def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
+def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError | Skipped:
     """One page's lines -> Record; problems become warnings or kept unknown fields.
 
     A page of another format (a book, a journal) is a ReadError: publishing it as an
@@ -289,7 +290,7 @@ def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
     others = [f for f in record.formats if f.lower() not in ARTICLE_FORMATS]
     if others:
         message = f"format {', '.join(others)!r} is not an article: only articles are published"
-        return ReadError(source, message, field="Format")
+        return Skipped(source, message, field="Format")
     return record
 
 

@@ -31,10 +31,11 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_parts
+from publisher.names import agent_from_name, person_from_parts
 from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import Entry, first, parser_options, read_tagged, values
 from publisher.text import Pages, mentions_case_report, page_bounds, parse_pages
@@ -78,7 +79,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     if kind != "J":
         what = PUBLICATION_TYPES.get(kind, f"type {kind!r}")
         message = f"PT {kind or '(empty)'} is a {what} record, not a journal article"
-        return ReadError(where, f"{message}: only articles are published", "PT")
+        return Skipped(where, f"{message}: only articles are published", "PT")
     title = _joined(entry, "TI")
     if not title:
         return ReadError(where, "the record has no title (TI)", "TI")
@@ -122,8 +123,8 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
     """Full names (AF) where given, else the short ones (AU); group authors (CA) after.
     ORCID iDs (OI `Name/iD;`) and bracketed addresses (C1 `[Name; Name] Place`) are
     matched to the authors by name."""
-    names = values(entry, "AF") or values(entry, "AU")
-    short = values(entry, "AU")
+    names = _names(entry, "AF") or _names(entry, "AU")
+    short = _names(entry, "AU")
     orcids = _by_name(_joined(entry, "OI"), record)
     places: dict[str, list[str]] = {}
     for line in values(entry, "C1"):
@@ -135,6 +136,9 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
     agents: list[Agent] = []
     for index, name in enumerate(names):
         family, comma, given = name.partition(",")  # WoS writes every name inverted
+        if not comma and isinstance(agent := agent_from_name(name), Organization):
+            agents.append(agent)  # a group name among the authors, in its place
+            continue
         person = person_from_parts(family, given) if comma else Person(" ".join(name.split()))
         keys = {_key(name), _key(short[index]) if index < len(short) else ""}
         orcid = next((orcids[k] for k in keys if k in orcids), None)
@@ -152,6 +156,12 @@ def _pages(entry: Entry) -> Pages:
     if article := first(entry, "AR"):
         return Pages(article)
     return parse_pages(first(entry, "PS"))
+
+
+def _names(entry: Entry, tag: str) -> list[str]:
+    """One name a line; exports made from MEDLINE put several on one line, separated by
+    `;` (`AU Joffe, Hadine; Hall, Janet E; ...`)."""
+    return [n.strip() for line in values(entry, tag) for n in line.split(";") if n.strip()]
 
 
 def _key(name: str) -> str:
