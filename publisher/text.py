@@ -17,6 +17,28 @@ _TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*
 _PARAGRAPHS = {"p", "sec", "div", "br", "li", "list-item", "abstract", "trans-abstract"}
 _TITLES = {"title", "h1", "h2", "h3", "h4", "h5", "h6"}
 _DROPPED = {"label", "xref", "fn", "sup-xref"}  # reference numbers, footnote markers
+_VOID = {"br", "hr", "img", "wbr", "col", "area", "input", "meta", "link", "source"}
+_SCRIPTS = {"sup": "sup", "sub": "sub"}
+_MATH_SCRIPTS = {"msup": "sup", "msub": "sub"}  # MathML: base, then the script
+
+_SUPERSCRIPT = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPT = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎", strict=True))
+
+
+def raised(text: str, kind: str) -> str:
+    """The text of a `<sup>` or `<sub>` that reads the same without markup.
+
+    `10<sup>-19</sup>` is `10⁻¹⁹`, not `10-19` (which reads as a range); `H<sub>2</sub>O`
+    is `H₂O`. What Unicode has no super- or subscript for is written `^x` / `_x`,
+    parenthesised when longer than one character (`^(a,b)`)."""
+    text = " ".join(text.split())
+    table = _SUPERSCRIPT if kind == "sup" else _SUBSCRIPT
+    if not text:
+        return ""
+    if all(char in table for char in text):
+        return "".join(table[char] for char in text)
+    mark = "^" if kind == "sup" else "_"
+    return f"{mark}{text}" if len(text) == 1 else f"{mark}({text})"
 
 
 class _TextCollector(HTMLParser):
@@ -29,6 +51,9 @@ class _TextCollector(HTMLParser):
         self._title: list[str] | None = None
         self._pending_title = ""
         self._dropped = 0
+        self._scripts: list[tuple[str, list[str], int]] = []  # kind, text, depth it ends at
+        self._math: list[list[int | str]] = []  # [kind, depth, children seen] of msup/msub
+        self._depth = 0
 
     @staticmethod
     def _local(tag: str) -> str:
@@ -36,7 +61,19 @@ class _TextCollector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         name = self._local(tag)
-        if name in _DROPPED:
+        if name in _VOID:
+            self.handle_startendtag(tag, attrs)
+            return
+        self._depth += 1
+        if self._math and self._depth == int(self._math[-1][1]) + 1:
+            self._math[-1][2] = int(self._math[-1][2]) + 1
+            if self._math[-1][2] == 2:  # the script of a MathML msup / msub
+                self._scripts.append((str(self._math[-1][0]), [], self._depth))
+        if name in _MATH_SCRIPTS:
+            self._math.append([_MATH_SCRIPTS[name], self._depth, 0])
+        elif name in _SCRIPTS:
+            self._scripts.append((_SCRIPTS[name], [], self._depth))
+        elif name in _DROPPED:
             self._dropped += 1
         elif name in _TITLES:
             self._flush()
@@ -50,6 +87,14 @@ class _TextCollector(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         name = self._local(tag)
+        if name in _VOID:
+            return
+        if self._scripts and self._scripts[-1][2] == self._depth:
+            kind, pieces, _ = self._scripts.pop()
+            self._add(raised("".join(pieces), kind))
+        if self._math and int(self._math[-1][1]) == self._depth:
+            self._math.pop()
+        self._depth = max(self._depth - 1, 0)
         if name in _DROPPED:
             self._dropped = max(self._dropped - 1, 0)
         elif name in _TITLES and self._title is not None:
@@ -64,7 +109,16 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._dropped:
             return
-        (self._title if self._title is not None else self._current).append(data)
+        if self._scripts:
+            self._scripts[-1][1].append(data)
+        else:
+            self._add(data)
+
+    def _add(self, text: str) -> None:
+        if self._scripts:
+            self._scripts[-1][1].append(text)
+        else:
+            (self._title if self._title is not None else self._current).append(text)
 
     def _flush(self) -> None:
         text = " ".join("".join(self._current).split())

@@ -14,6 +14,7 @@ from conftest import REPO, SHARED, run_cli, shared_path
 from publisher.model import Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
 from publisher.readers.bibtex import BibtexReader, latex_text, split_blocks
+from publisher.readers.registry import READERS, detect, read_file
 from publisher.store.oxigraph import OxigraphStore
 
 READER = BibtexReader()
@@ -197,3 +198,20 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
         )
     finally:
         opened.close()
+
+
+EMPTY_KEY = REPO / "tests" / "data" / "bibtex" / "bigbio_nlm_wsd_empty_key.bib"
+
+
+def test_entry_with_an_empty_key_is_detected_and_read() -> None:
+    """`@article{,` (R's citation(), Citavi): detected as BibTeX and read whole."""
+    assert detect(EMPTY_KEY.read_bytes()) is READERS["bibtex"]
+    (record,) = list(read_file(EMPTY_KEY))
+    assert isinstance(record, Record)
+    assert record.title == "Developing a test collection for biomedical word sense disambiguation"
+    assert [(a.family_name, a.given_name) for a in record.authors] == [
+        ("Weeber", "M"), ("Mork", "J G"), ("Aronson", "A R"),
+    ]  # fmt: skip
+    assert (record.page_start, record.page_end) == ("746", "750")
+    assert record.date == PartialDate(2001) and record.languages == ["en"]
+    assert record.source_id is None  # no key: named by the article instead

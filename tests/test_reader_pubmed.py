@@ -135,7 +135,7 @@ def test_asthma_sample_pretty_printed_medline_pages_and_sub_markup() -> None:
     assert record.subject_terms[0] == SubjectTerm("Administration, Inhalation", "D000280")
     assert record.abstract is not None
     # "β\n\t\t\t\t\t\t<sub>2</sub>-agonist": the line break is pretty-printing.
-    assert "a fast-acting β2-agonist may be an alternative" in record.abstract
+    assert "a fast-acting β₂-agonist may be an alternative" in record.abstract
     assert "\t" not in record.abstract and "  " not in record.abstract
     assert record.abstract.count("\n") == 3
 
@@ -147,12 +147,12 @@ def test_variants_of_our_own() -> None:
     ]  # fmt: skip
     first, no_title, third, book, delete = items
     assert isinstance(first, Record)
-    assert first.title == "[Escherichia coli infection in H2O: a case report]"
+    assert first.title == "[Escherichia coli infection in H₂O: a case report]"
     assert first.date == PartialDate(2012, 7)  # MedlineDate "2012 Jul-Aug": first month
     assert (first.page_start, first.page_end) == ("107", "114")  # "107-14; discussion 115-6"
     assert first.doi == "10.1000/test.2012.001"  # ELocationID only
     assert (first.volume, first.issue) == ("12", "4 Suppl 1")
-    assert first.abstract == "An unlabelled abstract with x2 in it."
+    assert first.abstract == "An unlabelled abstract with x² in it."
     assert first.languages == ["de"]
     carberry, mistyped = first.authors
     assert isinstance(carberry, Person) and carberry.orcid == "0000-0002-1825-0097"
@@ -196,7 +196,7 @@ def test_abstract_of_a_german_article_is_tagged_english() -> None:
         and t.predicate.value in (schema + "abstract", schema + "inLanguage")
     }
     assert values == {
-        (schema + "abstract", "An unlabelled abstract with x2 in it.", "en"),
+        (schema + "abstract", "An unlabelled abstract with x² in it.", "en"),
         (schema + "inLanguage", "de", None),
     }
 

@@ -207,7 +207,7 @@ def test_empty_and_binary_files_are_read_errors(tmp_path) -> None:  # type: igno
     (garbage_error,) = read_file(garbage)
     assert isinstance(empty_error, ReadError) and "empty" in empty_error.message
     assert isinstance(garbage_error, ReadError)
-    assert garbage_error.message.startswith("unrecognised format (tried: vufind-text, ")
+    assert garbage_error.message.startswith("unrecognised format: binary data (tried: ")
 
 
 def test_detect_by_content_not_name() -> None:

@@ -1,7 +1,8 @@
 """The Web of Science tagged-export reader, on the shared sample, our fixture and broken files.
 
 Expected values were read off the files by hand (`shared/samples/ris/rispy_example_wos.txt`,
-`tests/data/wos/several.txt`; the fixture is written by us in the export's layout, its
+`tests/data/wos/several.txt`, `tests/data/wos/jabref_isi_medline.isi`; the fixture
+several.txt is written by us in the export's layout, its
 UT and award numbers made up, the ORCID iD ORCID's documented test iD).
 """
 
@@ -11,9 +12,12 @@ import io
 from pathlib import Path
 
 from conftest import REPO, SHARED, run_cli, shared_path
+from pyoxigraph import Literal
 
+from publisher.mapping.records import RecordMapper
 from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
+from publisher.readers.registry import read_file
 from publisher.readers.wos import WosReader
 from publisher.store.oxigraph import OxigraphStore
 
@@ -151,3 +155,29 @@ def test_ingest_sample_accepts_every_record(tmp_path: Path) -> None:
         str(_sample()),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MEDLINE_EXPORT = REPO / "tests" / "data" / "wos" / "jabref_isi_medline.isi"
+
+
+def test_medline_sourced_export_authors_pages_and_pmid() -> None:
+    """JabRef's real MEDLINE-sourced export: seven authors on one `AU` line, `PS 411-22`
+    (MEDLINE's abbreviation of 411-422) and the PMID only in `UT MEDLINE:16735938`."""
+    first, second = (_record(i) for i in read_file(MEDLINE_EXPORT))  # auto-detected
+    assert [(a.family_name, a.given_name) for a in second.authors] == [
+        ("Joffe", "Hadine"), ("Hall", "Janet E"), ("Gruber", "Staci"),
+        ("Sarmiento", "Ingrid A"), ("Cohen", "Lee S"), ("Yurgelun-Todd", "Deborah"),
+        ("Martin", "Kathryn A"),
+    ]  # fmt: skip
+    assert all(isinstance(a, Person) for a in second.authors)
+    assert (second.page_start, second.page_end, second.pagination) == ("411", "422", None)
+    assert second.pmid == "16735938"
+    assert (first.page_start, first.page_end, first.pmid) == ("2457", "2471", "16842170")
+    assert [a.name for a in first.authors] == ["Nancy J Wesensten"]
+    article = RecordMapper("http://example.org/").map(second)
+    pages = {(t.predicate.value, t.object) for t in article.triples if "page" in t.predicate.value}
+    # Pages are text: "411", never 411 as a number.
+    assert pages == {
+        ("https://schema.org/pageStart", Literal("411")),
+        ("https://schema.org/pageEnd", Literal("422")),
+    }

@@ -67,6 +67,17 @@ CROSSREF_KEYS = {
     "content-domain", "issn-type", "short-container-title", "published-print",
     "published-online", "member", "prefix", "created",
 }  # fmt: skip
+# Crossref's own work types (api.crossref.org/types). CSL-JSON that Crossref serves
+# (doi.org content negotiation) carries Crossref's keys too, but CSL types
+# (`article-journal`, `chapter`): the type, not the keys, tells the two apart.
+CROSSREF_TYPES = {
+    "book-section", "monograph", "report-component", "peer-review", "book-track",
+    "journal-article", "book-part", "other", "book", "journal-volume", "book-set",
+    "reference-entry", "proceedings-article", "journal", "component", "book-chapter",
+    "proceedings-series", "report-series", "proceedings", "database", "standard",
+    "reference-book", "posted-content", "journal-issue", "dissertation", "grant",
+    "dataset", "book-series", "edited-book", "report", "standard-series",
+}  # fmt: skip
 RECORD_ARRAYS = ("message.items", "items")
 DATE_KEYS = ("published", "issued", "published-print", "published-online")
 # Work keys read below, or deliberately not published: Crossref's bookkeeping
@@ -95,7 +106,11 @@ TRIAL_REGISTRY_DOIS = {
 
 
 def is_crossref_work_shape(shape: JsonShape, prefix: str) -> bool:
-    """At least two keys only Crossref writes in the object at `prefix`."""
+    """At least two keys only Crossref writes in the object at `prefix`, and no type
+    that is not Crossref's (CSL-JSON made by Crossref says `article-journal`)."""
+    kind = shape.strings.get(f"{prefix}.type" if prefix else "type")
+    if kind is not None and kind not in CROSSREF_TYPES:
+        return False
     return len(shape.keys_at(prefix) & CROSSREF_KEYS) >= 2
 
 

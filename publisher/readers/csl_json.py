@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from publisher.dates import from_date_parts, parse_partial_date
-from publisher.identifiers import clean_doi, clean_orcid, find_issns, orcid_checksum_ok
+from publisher.identifiers import (
+    clean_doi,
+    clean_orcid,
+    clean_pmcid,
+    find_issns,
+    find_pmcid,
+    orcid_checksum_ok,
+)
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
@@ -67,6 +74,7 @@ HANDLED = {
     "archive", "archive_location", "call-number", "translator", "collection-title",
 }  # fmt: skip
 _NOTE_PMID = re.compile(r"^\s*PMID:\s*(\d+)\s*$", re.MULTILINE)
+_NOTE_PMCID = re.compile(r"^\s*PMCID:\s*PMC\d+\s*$", re.MULTILINE)
 
 
 def is_csl_item_shape(shape: JsonShape, prefix: str) -> bool:
@@ -172,11 +180,14 @@ def parse_item(
     note_pmid = _NOTE_PMID.search(text_value(item.get("note")) or "")
     if pmid := text_value(item.get("PMID")) or (note_pmid.group(1) if note_pmid else None):
         record.pmid = pmid
+    record.pmcid = clean_pmcid(text_value(item.get("PMCID")) or "") or find_pmcid(
+        "\n".join(m.group(0) for m in _NOTE_PMCID.finditer(text_value(item.get("note")) or ""))
+    )
     claim_source_id(record, text_value(item.get("id")), seen_ids, "id", local=True)
     if mentions_case_report(record.title):
         record.publication_types.append("Case Reports")
     for key, value in item.items():
-        if key not in HANDLED and key != "PMID" and value not in (None, "", [], {}):
+        if key not in HANDLED and key not in ("PMID", "PMCID") and value not in (None, "", [], {}):
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             record.unknown_fields.append(UnknownField(key, text))
     return record

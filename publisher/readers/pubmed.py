@@ -39,6 +39,7 @@ from publisher.identifiers import (
     clean_doi,
     clean_issn,
     clean_orcid,
+    clean_pmcid,
     find_trial_ids,
     orcid_checksum_ok,
 )
@@ -72,7 +73,7 @@ from publisher.readers.xmlstream import (
     root_tag,
     syntax_error_item,
 )
-from publisher.text import page_bounds, parse_pages
+from publisher.text import page_bounds, parse_pages, raised
 
 FORMAT_NAME = "pubmed-xml"
 ROOTS = {"PubmedArticleSet", "PubmedArticle", "MedlineCitationSet", "MedlineCitation"}
@@ -187,6 +188,7 @@ def parse_article(element: Element, where: SourceRef) -> Record | ReadError:
     _journal(record, article, citation)
     _pages(record, article)
     record.doi = _doi(element, article)
+    record.pmcid = _pmcid(element)
     record.authors = _authors(record, article)
     record.publication_types = _unique(
         _text(t) for t in article.iterfind("PublicationTypeList/PublicationType")
@@ -216,10 +218,14 @@ def _flatten(node: Element) -> str:
             pieces.append(child.tail or "")
             continue
         tail = child.tail or ""
-        if child.tag in ("sub", "sup"):
+        name = child.tag.rsplit("}", 1)[-1]
+        if name in ("sub", "sup"):
             pieces[-1] = re.sub(r"\s*\n\s*$", "", pieces[-1])
-            pieces.append(" ".join(_flatten(child).split()))
+            pieces.append(raised(_flatten(child), name))  # 10<sup>-19</sup>: 10⁻¹⁹
             tail = re.sub(r"^\s*\n\s*", "", tail)
+        elif name in ("msup", "msub") and len(child) == 2:  # MathML: base, script
+            kind = "sup" if name == "msup" else "sub"
+            pieces.append(_flatten(child[0]) + raised(_flatten(child[1]), kind))
         else:
             pieces.append(_flatten(child))
         pieces.append(tail)
@@ -334,6 +340,14 @@ def _doi(element: Element, article: Element) -> str | None:
     for node in article.iterfind("ELocationID"):
         if node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y" and _text(node):
             return clean_doi(_text(node))
+    return None
+
+
+def _pmcid(element: Element) -> str | None:
+    """PubMed Central's id, from `ArticleIdList` (`<ArticleId IdType="pmc">`)."""
+    for node in element.iterfind("PubmedData/ArticleIdList/ArticleId"):
+        if node.get("IdType") == "pmc" and (pmcid := clean_pmcid(_text(node))):
+            return pmcid
     return None
 
 

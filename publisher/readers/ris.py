@@ -21,7 +21,7 @@ import rispy
 from rispy.config import TAG_KEY_MAPPING
 
 from publisher.dates import make_partial_date, parse_partial_date
-from publisher.identifiers import clean_doi, find_issns
+from publisher.identifiers import clean_doi, find_issns, find_pmcid, find_pmid
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
@@ -54,6 +54,7 @@ JOURNAL_TAGS = ("JF", "T2", "JO")
 ABBREVIATION_TAGS = ("JA", "J2", "J1")
 DATE_TAGS = ("PY", "Y1", "DA")
 ABSTRACT_TAGS = ("AB", "N2")
+ID_TAGS = ("AN", "U1", "U2", "N1", "M2", "C2", "C7")  # where PMIDs and PMCIDs hide
 # Read above or deliberately not published (attachments, access date, database, short title).
 HANDLED = {
     "TY", "ER", *TITLE_TAGS, *AUTHOR_TAGS, *CONTRIBUTOR_TAGS, *JOURNAL_TAGS,
@@ -118,6 +119,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
                 record.warnings.append(f"LA: unknown language {part.strip()!r} not published")
             elif tag not in record.languages:
                 record.languages.append(tag)
+    _hidden_ids(record, entry)
     # AN is the database's accession number; ID is the exporting library's own number.
     accession = first(entry, "AN")
     if accession:
@@ -128,6 +130,14 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
         record.publication_types.append("Case Reports")
     _unknown(record, entry)
     return record
+
+
+def _hidden_ids(record: Record, entry: Entry) -> None:
+    """PMID and PMCID where exporters hide them: `U1 26957754[pmid]`, `AN PMC3654245`,
+    `N1 PMID: ...` (a bare number is not taken for a PMID)."""
+    for value in values(entry, *ID_TAGS):
+        record.pmid = record.pmid or find_pmid(value)
+        record.pmcid = record.pmcid or find_pmcid(value)
 
 
 def _agents(names: list[str]) -> list[Agent]:

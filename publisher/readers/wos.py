@@ -20,7 +20,13 @@ from rispy import WokParser
 from rispy.config import WOK_TAG_KEY_MAPPING
 
 from publisher.dates import make_partial_date, month_number
-from publisher.identifiers import clean_doi, clean_orcid, find_issns, orcid_checksum_ok
+from publisher.identifiers import (
+    clean_doi,
+    clean_orcid,
+    find_issns,
+    find_pmid,
+    orcid_checksum_ok,
+)
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
@@ -93,7 +99,8 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     record.date = _date(record, entry)
     if doi := first(entry, "DI"):
         record.doi = clean_doi(doi)
-    record.pmid = first(entry, "PM")
+    # MEDLINE records say their PMID in UT (`MEDLINE:16735938`) when PM is missing.
+    record.pmid = first(entry, "PM") or find_pmid(first(entry, "UT"))
     record.abstract = _joined(entry, "AB") or None
     for language in _joined(entry, "LA").split(";"):
         if language.strip():
