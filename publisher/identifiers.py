@@ -25,7 +25,9 @@ def clean_doi(raw: str) -> str:
 
 
 def is_valid_doi(doi: str) -> bool:
-    return bool(DOI_PATTERN.match(doi))
+    """DOI syntax; a "DOI" holding a URL (`10.1234/http://...`, as Crossref's deleted-DOI
+    listings have them) is not one, so it never becomes a doi.org IRI."""
+    return bool(DOI_PATTERN.match(doi)) and "://" not in doi
 
 
 def doi_key(doi: str) -> str:

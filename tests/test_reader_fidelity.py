@@ -18,6 +18,7 @@ import pytest
 from conftest import shared_path
 from pyoxigraph import Literal, NamedNode
 
+from publisher.identifiers import is_valid_doi
 from publisher.mapping.records import RecordMapper
 from publisher.model import Periodical, Record, Skipped, SourceRef
 from publisher.readers.base import skip_placeholder
@@ -101,6 +102,9 @@ def test_crossref_deleted_doi_listing_is_skipped() -> None:
     record.periodical = None
     skipped = skip_placeholder(record)
     assert isinstance(skipped, Skipped) and "its own identifier" in skipped.message
+    # Such listings hold "DOIs" with a URL inside: never made into a doi.org IRI.
+    assert not is_valid_doi("10.1007/http://link.springer.com/s11932-005-0029-1")
+    assert is_valid_doi("10.1007/s11932-005-0029-1")
 
 
 def test_csl_json_made_by_crossref_goes_to_the_csl_reader(tmp_path: Path) -> None:
