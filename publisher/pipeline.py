@@ -390,7 +390,7 @@ class Pipeline:
     def _record_unread(self, path: Path, unread: list[Unread]) -> None:
         if self.store is None:
             return
-        graph = unread_graph(self.base_uri, str(path))
+        graph = unread_graph(self.base_uri, str(path.resolve()))
         if unread:
             self.store.replace_graph(graph, unread_triples(unread))
         elif self.store.graph_exists(graph):
