@@ -492,7 +492,7 @@ def test_report_reads_the_validation_summary_from_the_store(published: Published
     result = run_cli("report", *published.store_args, "--base-uri", BASE, env={"COLUMNS": "150"})
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [re.split(r"\s*│\s*", line.strip(" │")) for line in result.stdout.splitlines()]
-    assert ["vufind-text", "6", "0"] in rows
+    assert ["vufind-text", "6", "0", "0", "0"] in rows  # published, skipped, rejected (2)
     assert "Rejections per constraint" in result.stdout
 
 
