@@ -73,7 +73,7 @@ def measure(kind: str, records: Path, folder: Path, stack: ExitStack) -> Figures
     started = time.perf_counter()
     done = cli("ingest", str(records), *args, *index, *quarantine, "--base-uri", BASE)
     ingest_s = time.perf_counter() - started
-    found = re.search(r"accepted: (\d+)", done.stdout)
+    found = re.search(r"published: (\d+)", done.stdout)
     if found is None:
         raise SystemExit(f"{kind}: ingest failed: {done.stderr[-2000:]}")
     started = time.perf_counter()

@@ -59,7 +59,7 @@ from sparql_overhead import BASE, Query, free_port, queries  # noqa: E402
 from publisher.harvest.recorder import harvesting  # noqa: E402
 from publisher.interrupt import Stop, stop_on_sigint  # noqa: E402
 from publisher.mapping.records import RecordMapper  # noqa: E402
-from publisher.model import ReadError, ReadNotice  # noqa: E402
+from publisher.model import ReadError, ReadNotice, Skipped  # noqa: E402
 from publisher.pipeline import Outcome, Pipeline  # noqa: E402
 from publisher.readers.registry import read_file  # noqa: E402
 from publisher.store.oxigraph import OxigraphStore  # noqa: E402
@@ -237,7 +237,7 @@ def bench_view(
 def bench_stages(report: Report, big: Path, sample: int, naive: int) -> None:
     """Each stage alone, in this process, on the first `sample` records of the file."""
     started = time.perf_counter()
-    every = [i for i in read_file(big) if not isinstance(i, ReadError | ReadNotice)]
+    every = [i for i in read_file(big) if not isinstance(i, ReadError | ReadNotice | Skipped)]
     records = every[:sample]
     read_s = time.perf_counter() - started
     mapper = RecordMapper(BASE)

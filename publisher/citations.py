@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from publisher.dates import month_number
-from publisher.text import split_page_range
+from publisher.text import page_bounds
 
 _NUMBER = r"(\d[\w./-]*|[IVXLC]+\b)"  # 11, 12/1, 5a, suppl1 after a label, XII
 _VOLUME = re.compile(
@@ -27,7 +27,7 @@ _ISSUE = re.compile(
     re.IGNORECASE,
 )
 _PAGES = re.compile(
-    r"(?:\b(?:pp?|s|seiten?|pages?|pág|págs|art(?:icle|ikel)?(?:\s*no)?)\.?\s*)"
+    r"(?:\b(?:pp?|s|seiten?|pages?|pág|págs|art(?:icle|ikel)?(?:\s*no)?)\.?\s*:?\s*)"
     r"([A-Za-z]?\d+[\w]*)(?:\s*[-\u2013]\s*([A-Za-z]?\d+\w*))?",
     re.IGNORECASE,
 )
@@ -84,7 +84,8 @@ def _parse_part(text: str) -> Enumeration:
     if page_start is None and (match := _PAGES.search(text) or _BARE_PAGES.match(text)):
         page_start, page_end = match.group(1), match.group(2)
     if page_start and page_end:  # `439-48` as MEDLINE abbreviates it -> 448
-        page_start, page_end = split_page_range(f"{page_start}-{page_end}")
+        pages = page_bounds(page_start, page_end)
+        page_start, page_end = pages.start, pages.end
     year, month = _year_month(text)
     return Enumeration(volume, issue, page_start, page_end, year, month)
 

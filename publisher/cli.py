@@ -1,7 +1,8 @@
 """The command line: `publisher ingest | validate | serve | demo`.
 
-Exit codes: 0 all records accepted, 1 some record rejected (the valid ones are
-published all the same), 2 usage errors (typer/click's own convention).
+Exit codes: 0 every record published or skipped (skipped: not an article, such as a
+book or a placeholder), 1 some record rejected (invalid: the valid ones are published
+all the same), 2 usage errors (typer/click's own convention).
 """
 
 from __future__ import annotations
@@ -434,7 +435,8 @@ def report(
     sparql_password: SparqlPasswordOption = None,
     sparql_token: SparqlTokenOption = None,
 ) -> None:
-    """Summarise validation (accepted / rejected records per format, and per constraint)
+    """Summarise validation (published / skipped / rejected records per format and per
+    reason: parse error, out of scope, shape; and per constraint)
     and where sources disagree (per field and pair of formats, with an example)."""
     settings = _settings(
         store=store,
@@ -447,9 +449,17 @@ def report(
         formats = format_counts(opened)
         constraints = constraint_counts(opened)
         disagreements = disagreement_counts(opened, settings.base_uri)
-    table = Table("format", "accepted", "rejected", title="Records per format")
+    table = Table(
+        "format",
+        "published",
+        "skipped: out of scope",
+        "rejected: parse error",
+        "rejected: shape",
+        title="Records per format (skipped: not articles; rejected: invalid)",
+    )
     for row in formats:
-        table.add_row(row.format, str(row.accepted), str(row.rejected))
+        counts = (row.accepted, row.skipped, row.parse_errors, row.rejected)
+        table.add_row(row.format, *(str(n) for n in counts))
     out.print(table)
     table = Table(
         "format",
@@ -797,10 +807,10 @@ def _run(
                     continue
                 summary.count(outcome)
                 _report(outcome)
-                if not outcome.accepted and quarantine is not None:
+                if not outcome.accepted and not outcome.skipped and quarantine is not None:
                     quarantine.keep(outcome)
                 elapsed = max(time.monotonic() - started, 1e-9)
-                done = summary.accepted + summary.rejected
+                done = summary.accepted + summary.rejected + summary.skipped
                 progress.update(
                     task,
                     records=done,
@@ -816,7 +826,10 @@ def _run(
                     )
             progress.advance(task)
     verb = "published" if pipeline.store is not None else "valid"
-    out.print(f"accepted: {summary.accepted} ({verb}), rejected: {summary.rejected}")
+    out.print(
+        f"{verb}: {summary.accepted}, skipped: {summary.skipped} (not articles), "
+        f"rejected: {summary.rejected} (invalid)"
+    )
     if summary.rejected and quarantine is not None:
         out.print(f"rejected records kept in {quarantine.folder} (see rejected.csv there)")
     return summary
@@ -828,6 +841,10 @@ def _report(outcome: Outcome) -> None:
     for warning in outcome.warnings:
         err.print(f"[yellow]warning[/yellow] {where}: {escape(warning)}")
     if outcome.accepted:
+        return
+    if outcome.skipped:
+        reasons = "; ".join(problem.message for problem in outcome.problems)
+        err.print(f"[yellow]skipped[/yellow] {where}: {escape(reasons)}")
         return
     err.print(f"[red]rejected[/red] {where}")
     for problem in outcome.problems:

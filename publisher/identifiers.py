@@ -25,7 +25,9 @@ def clean_doi(raw: str) -> str:
 
 
 def is_valid_doi(doi: str) -> bool:
-    return bool(DOI_PATTERN.match(doi))
+    """DOI syntax; a "DOI" holding a URL (`10.1234/http://...`, as Crossref's deleted-DOI
+    listings have them) is not one, so it never becomes a doi.org IRI."""
+    return bool(DOI_PATTERN.match(doi)) and "://" not in doi
 
 
 def doi_key(doi: str) -> str:
@@ -35,6 +37,37 @@ def doi_key(doi: str) -> str:
 
 def doi_url(doi: str) -> str:
     return "https://doi.org/" + clean_doi(doi)
+
+
+PMCID_PATTERN = re.compile(r"^PMC\d{1,9}$")
+_PMCID_IN_TEXT = re.compile(r"(?<![\w])PMC\s?(\d{1,9})(?!\d)")
+# `26957754[pmid]` (PubMed's search syntax, as exporters write it), `PMID: 26957754`,
+# `PubMed 26957754`, `MEDLINE:16735938` (Web of Science's UT of MEDLINE records).
+_PMID_IN_TEXT = re.compile(
+    r"(?<!\d)(\d{1,9})\s*\[pmid\]|\b(?:pmid|pubmed(?:\s+id)?|medline)\s*[:=]?\s*(\d{1,9})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def clean_pmcid(raw: str) -> str | None:
+    """`PMC3654245`, `pmc3654245`, `PMC 3654245` -> `PMC3654245`; None when not one."""
+    match = _PMCID_IN_TEXT.fullmatch(raw.strip().upper())
+    return f"PMC{match.group(1)}" if match else None
+
+
+def find_pmcid(text: str | None) -> str | None:
+    """The first PubMed Central id named in a free-text field (RIS `AN`, `N1`, `U1`)."""
+    match = _PMCID_IN_TEXT.search(text or "")
+    return f"PMC{match.group(1)}" if match else None
+
+
+def find_pmid(text: str | None) -> str | None:
+    """The first PMID a free-text field names explicitly (`26957754[pmid]`, `PMID:
+    26957754`, `MEDLINE:16735938`); a bare number is not taken for one."""
+    match = _PMID_IN_TEXT.search(text or "")
+    if not match:
+        return None
+    return (match.group(1) or match.group(2)).lstrip("0") or None
 
 
 ISSN_PATTERN = re.compile(r"^(\d{4})-?(\d{3}[\dXx])$")

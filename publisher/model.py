@@ -138,9 +138,13 @@ class Record:
     issue: str | None = None
     page_start: str | None = None
     page_end: str | None = None
+    # The source's page text when it says more than one first-last range or does not
+    # split (`1787-8; discussion 1791`): published as schema:pagination.
+    pagination: str | None = None
     date: PartialDate | None = None
     doi: str | None = None
     pmid: str | None = None
+    pmcid: str | None = None  # PubMed Central id, `PMC3654245`
     source_id: str | None = None  # the record's id in its source (MARC 001, OAI id, PMID)
     source_id_local: bool = False  # source_id is unique only within its file (BibTeX key)
     subjects: list[str] = field(default_factory=list)
@@ -212,6 +216,18 @@ class ReadNotice:
 
     source: SourceRef
     message: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record read whole that is not for publishing here: a book, a serial, a picture,
+    a placeholder (Crossref's deleted-DOI listings, a record whose title is its own
+    identifier). Not invalid, so counted apart from rejections: skipped records alone do
+    not make an ingest fail. `message` says what the record is."""
+
+    source: SourceRef
+    message: str
+    field: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,15 @@ from publisher.interrupt import Interrupted, Stop, ignore_sigint
 from publisher.mapping.consolidate import Precedence, Source, consolidate
 from publisher.mapping.records import MappedRecord, RecordMapper
 from publisher.merge import IdentityResolver, disagreements
-from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef, TrialRecord
+from publisher.model import (
+    AnyRecord,
+    ReadError,
+    ReadNotice,
+    Record,
+    Skipped,
+    SourceRef,
+    TrialRecord,
+)
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import AUTO, read_file
 from publisher.store.base import NTriples, Store, StoreUnavailable
@@ -41,6 +49,13 @@ from publisher.store.layout import Layout
 from publisher.store.published import PublishedView, ViewChanges, Written
 from publisher.validation.reports import report_triples
 from publisher.validation.shacl import ShaclValidator, Validation, Violation
+from publisher.validation.summary import (
+    OUT_OF_SCOPE,
+    PARSE_ERROR,
+    Unread,
+    unread_graph,
+    unread_triples,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 64  # records checked together (one task for a worker process) and stored together
@@ -60,6 +75,12 @@ class Problem:
         return cls(violation.message, violation.path, violation.focus, violation.constraint)
 
 
+# Why a record was not published, as `publisher report` counts them: PARSE_ERROR (the
+# reader could not read it), OUT_OF_SCOPE (read whole, not an article: Skipped), SHAPE
+# (read and mapped, but its RDF fails the SHACL shapes).
+SHAPE = "shape"
+
+
 @dataclass
 class Outcome:
     source: SourceRef
@@ -68,16 +89,29 @@ class Outcome:
     article: str | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: bool = False  # not an article: neither published nor rejected
+
+    @property
+    def reason(self) -> str | None:
+        """Why the record is not published (PARSE_ERROR, OUT_OF_SCOPE, SHAPE), or None."""
+        if self.accepted:
+            return None
+        if self.skipped:
+            return OUT_OF_SCOPE
+        return SHAPE if self.article is not None else PARSE_ERROR
 
 
 @dataclass
 class Summary:
     accepted: int = 0
     rejected: int = 0
+    skipped: int = 0
 
     def count(self, outcome: Outcome) -> None:
         if outcome.accepted:
             self.accepted += 1
+        elif outcome.skipped:
+            self.skipped += 1
         else:
             self.rejected += 1
 
@@ -340,6 +374,29 @@ class Pipeline:
             self._writer = None
 
     def run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
+        """Outcomes of every record of the file, in order, plus notices about the file;
+        once the file is done, its records that have no graph of their own (parse
+        errors, skipped records) are listed in the file's unread graph, for `report`."""
+        unread: list[Unread] = []
+        for item in self._run_file(path):
+            if isinstance(item, Outcome) and item.reason in (PARSE_ERROR, OUT_OF_SCOPE):
+                message = "; ".join(p.message for p in item.problems)
+                source = item.source
+                reason = item.reason
+                unread.append(Unread(source.format, path.name, source.position, reason, message))
+            yield item
+        self._record_unread(path, unread)
+
+    def _record_unread(self, path: Path, unread: list[Unread]) -> None:
+        if self.store is None:
+            return
+        graph = unread_graph(self.base_uri, str(path.resolve()))
+        if unread:
+            self.store.replace_graph(graph, unread_triples(unread))
+        elif self.store.graph_exists(graph):
+            self.store.remove_graph(graph)
+
+    def _run_file(self, path: Path) -> Iterator[Outcome | ReadNotice]:
         """Outcomes of every record of the file, in order, plus notices about the file.
 
         With `jobs` > 1, batches go out to worker processes, at most two per worker in
@@ -351,7 +408,7 @@ class Pipeline:
             self.stop.check()
             batch: list[tuple[AnyRecord, str | None]] = []
             for item in chunk:
-                if isinstance(item, ReadError | ReadNotice):
+                if isinstance(item, ReadError | ReadNotice | Skipped):
                     self._submit(batch, pending)
                     batch = []
                     pending.append(_unread(item))
@@ -564,9 +621,13 @@ def _store_error(outcome: Outcome, error: Exception) -> None:
     outcome.problems.append(Problem(f"could not store the record: {error}"))
 
 
-def _unread(item: ReadError | ReadNotice) -> Outcome | ReadNotice:
+def _unread(item: ReadError | ReadNotice | Skipped) -> Outcome | ReadNotice:
     if isinstance(item, ReadNotice):
         return item
+    if isinstance(item, Skipped):
+        return Outcome(
+            item.source, None, False, problems=[Problem(item.message, item.field)], skipped=True
+        )
     return Outcome(item.source, None, False, problems=[Problem(item.message, item.field)])
 
 

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.mapping.records import RecordMapper
-from publisher.model import ReadError, ReadNotice, Record, TrialRecord
+from publisher.model import ReadError, ReadNotice, Record, Skipped, TrialRecord
 from publisher.readers.base import Reader, ReadItem
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,15 +212,16 @@ def read_all(reader: Reader, data: bytes, path: str = FUZZ_PATH) -> list[ReadIte
 
 
 def check_items(items: list[ReadItem], data: bytes, path: str = FUZZ_PATH) -> None:
-    """The reader contract: only records, named errors and notices; every error says
+    """The reader contract: only records, named errors, skipped records (not articles)
+    and notices; every error says
     what is wrong and where; output does not grow far beyond the input (no entity
     expansion, no runaway copies)."""
     size = 0
     for item in items:
-        assert isinstance(item, Record | TrialRecord | ReadError | ReadNotice), repr(item)
+        assert isinstance(item, Record | TrialRecord | ReadError | ReadNotice | Skipped), item
         assert item.source.path == path, item
         assert item.source.position >= 1, item
-        if isinstance(item, ReadError | ReadNotice):
+        if isinstance(item, ReadError | ReadNotice | Skipped):
             assert item.message.strip(), f"an error without a message: {item!r}"
         size += len(repr(item))
     assert size <= 4000 * len(items) + 40 * len(data), "output far larger than the input"
@@ -275,7 +276,7 @@ class Tally:
         self.cases += 1
         self.slowest = max(self.slowest, seconds)
         for item in items or []:
-            if isinstance(item, ReadError):
+            if isinstance(item, ReadError | Skipped):
                 self.errors += 1
             elif isinstance(item, ReadNotice):
                 self.notices += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import BASE, EXAMPLES, SEED, SEED_IRI, run_cli
+from conftest import BASE, EXAMPLES, REPO, SEED, SEED_IRI, run_cli
 
 from publisher.mapping.vocab import PUB
 from publisher.store.oxigraph import OxigraphStore
@@ -56,14 +56,14 @@ def test_broken_inputs_rejected_with_reasons_good_ones_stored(
         "ingest", "--store", str(store), str(SEED), *map(str, broken_inputs.values()), str(good)
     )
     assert result.returncode == 1, result.stderr
-    assert "accepted: 2 (published), rejected: 5" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 5 (invalid)" in result.stdout
     report = result.stderr
     assert "Traceback" not in report
     assert "rejected empty.txt" not in report  # full paths are reported, not bare names
     assert f"rejected {broken_inputs['empty']} record 1" in report
     assert "the file is empty" in report
     assert f"rejected {broken_inputs['garbage']} record 1" in report
-    assert "unrecognised format (tried: vufind-text, " in report
+    assert "unrecognised format: " in report and "(tried: ctgov-json, " in report
     # the page without title: position, the field (SHACL path) and the constraint are named
     assert f"rejected {broken_inputs['no_title']} record 1 (line 1)" in report
     assert "field schema:name" in report and "constraint MinCount" in report
@@ -98,7 +98,7 @@ def test_all_accepted_exits_zero_and_reingest_replaces(tmp_path: Path) -> None:
     store = tmp_path / "store"
     first = run_cli("ingest", "--store", str(store), str(EXAMPLES))
     assert first.returncode == 0, first.stderr
-    assert "accepted: 6 (published), rejected: 0" in first.stdout
+    assert "published: 6, skipped: 0 (not articles), rejected: 0 (invalid)" in first.stdout
     triples = _count(store)
     again = run_cli("ingest", "--store", str(store), str(SEED))
     assert again.returncode == 0
@@ -129,7 +129,7 @@ def test_same_journal_from_two_records_is_one_resource(tmp_path: Path) -> None:
 def test_validate_stores_nothing(tmp_path: Path) -> None:
     result = run_cli("validate", str(SEED), env={"PUBLISHER_STORE": str(tmp_path / "never")})
     assert result.returncode == 0
-    assert "accepted: 1 (valid), rejected: 0" in result.stdout
+    assert "valid: 1, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     assert not (tmp_path / "never").exists()
 
 
@@ -201,3 +201,29 @@ def test_bad_configuration_file_is_a_usage_error(
     assert result.returncode == 2, result.stdout + result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_and_report_count_published_skipped_and_rejected(tmp_path: Path) -> None:
+    """Skipped records (not articles) are said and do not fail the ingest; `report`
+    counts every record per format and reason, read-time rejections included."""
+    store = tmp_path / "store"
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)))
+    ris = REPO / "tests" / "data" / "ris" / "several.ris"  # BOOK, CASE, an untitled record
+    wos = REPO / "tests" / "data" / "wos" / "jabref_isi_medline.isi"  # two real articles
+    result = run_cli("ingest", "--store", str(store), str(ris), str(wos))
+    assert result.returncode == 1  # the untitled RIS record is invalid
+    assert "published: 4, skipped: 2 (not articles), rejected: 1 (invalid)" in result.stdout
+    assert "skipped" in result.stderr and "TY BOOK" in result.stderr
+    run_cli("ingest", "--store", str(store), str(garbage))
+    report = run_cli("report", "--store", str(store), env={"COLUMNS": "200"})
+    assert report.returncode == 0, report.stderr
+    rows = {
+        cells[0]: cells[1:]
+        for line in report.stdout.splitlines()
+        if len(cells := [c.strip() for c in line.strip("│┃ ").split("│")]) == 5
+    }
+    # published, skipped (out of scope), rejected (parse error), rejected (shape)
+    assert rows["ris"] == ["2", "2", "1", "0"]
+    assert rows["wos-tagged"] == ["2", "0", "0", "0"]
+    assert rows["auto"] == ["0", "0", "1", "0"]  # not detected: no format to name

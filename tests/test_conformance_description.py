@@ -31,7 +31,7 @@ def test_accepted_and_rejected_per_format_and_per_shape(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(EXAMPLES), str(broken))
     assert result.returncode == 1
-    assert "accepted: 6 (published), rejected: 1" in result.stdout
+    assert "published: 6, skipped: 0 (not articles), rejected: 1 (invalid)" in result.stdout
     totals = f"""SELECT ?accepted ?rejected WHERE {{ GRAPH {GRAPH} {{
         {DATASET} pub:acceptedRecords ?accepted ; pub:rejectedRecords ?rejected }} }}"""
     assert _rows(store, totals) == [("6", "1")]

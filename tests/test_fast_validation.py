@@ -23,7 +23,7 @@ from rdflib import Graph
 
 from publisher.mapping.records import RecordMapper
 from publisher.mapping.vocab import RDF_TYPE, XSD
-from publisher.model import ReadError, ReadNotice
+from publisher.model import ReadError, ReadNotice, Skipped
 from publisher.pipeline import expand_paths
 from publisher.readers.registry import read_file
 from publisher.validation.fast import CompiledShapes, Unsupported
@@ -44,7 +44,7 @@ def corpus() -> Records:
     records = []
     for path in expand_paths(folders):
         for item in read_file(path):
-            if not isinstance(item, ReadError | ReadNotice):
+            if not isinstance(item, ReadError | ReadNotice | Skipped):
                 records.append(mapper.map(item).triples)
     return records
 

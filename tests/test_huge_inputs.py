@@ -194,11 +194,11 @@ def test_ten_megabyte_field_is_refused_and_the_rest_published(
     if name == "pubmed-xml":
         # libxml2 stops at a text over 10,000,000 bytes: what follows is not read.
         assert "XML over a size limit" in output and "10,000,000 bytes" in output, output
-        assert "accepted: 1 (published), rejected: 1" in output, output
+        assert "published: 1, skipped: 0 (not articles), rejected: 1 (invalid)" in output, output
     else:
         field = "abstract" if name == "ris" else "summary"
         assert f"{field} is {TEN_MB:,} characters long, over the limit" in output, output
-        assert "accepted: 2 (published), rejected: 1" in output, output
+        assert "published: 2, skipped: 0 (not articles), rejected: 1 (invalid)" in output, output
 
 
 def raw_get(url: str, target: str, headers: str = "") -> tuple[bytes, float]:

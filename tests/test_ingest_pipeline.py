@@ -49,7 +49,7 @@ def test_jobs_two_publishes_exactly_what_jobs_one_does(tmp_path: Path) -> None:
     assert run_cli("ingest", "--store", str(one), str(EXAMPLES)).returncode == 0
     result = run_cli("ingest", "--store", str(two), "--jobs", "2", str(EXAMPLES))
     assert result.returncode == 0, result.stderr
-    assert "accepted: 6 (published), rejected: 0" in result.stdout
+    assert "published: 6, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     assert isomorphic(_published(one), _published(two))
 
 

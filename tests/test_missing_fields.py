@@ -167,7 +167,9 @@ def test_untitled_record_rejected_by_position_neighbours_published(tmp_path: Pat
     result = run_cli("ingest", "--store", str(store), *map(str, paths))  # --format auto
     report = result.stdout + result.stderr
     assert result.returncode == 1, report
-    assert "accepted: 12 (published), rejected: 6" in result.stdout, report
+    assert "published: 12, skipped: 0 (not articles), rejected: 6 (invalid)" in result.stdout, (
+        report
+    )
     assert "Traceback" not in report
     for path, (fmt, _name, _text, where, field, _shown) in zip(paths, CASES, strict=True):
         (rejection,) = _rejections(report, path)

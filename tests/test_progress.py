@@ -52,11 +52,11 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert process.returncode == 1, shown
     # the bar's own line: files done, records, rate, accepted and rejected
     assert re.search(r"\d+ records · \d+/s · \d+ accepted · \d+ rejected", shown), shown
-    assert "accepted: 6 (published), rejected: 1" in shown
+    assert "published: 6, skipped: 0 (not articles), rejected: 1 (invalid)" in shown
 
 
 def test_no_bar_when_not_a_terminal(tmp_path: Path) -> None:
     result = run_cli("ingest", "--store", str(tmp_path / "s"), str(EXAMPLES))
     assert result.returncode == 0, result.stderr
     assert "/s · " not in result.stderr and not ANSI.search(result.stderr + result.stdout)
-    assert "accepted: 6 (published), rejected: 0" in result.stdout
+    assert "published: 6, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from conftest import REPO, SHARED, run_cli, shared_path
 
-from publisher.model import Organization, PartialDate, Person, ReadError, Record
+from publisher.model import Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
 from publisher.readers.bibtex import BibtexReader, latex_text, split_blocks
+from publisher.readers.registry import READERS, detect, read_file
 from publisher.store.oxigraph import OxigraphStore
 
 READER = BibtexReader()
@@ -82,7 +83,7 @@ def test_own_fixture_every_field() -> None:
     ]
 
     book, untitled = items[1], items[2]
-    assert isinstance(book, ReadError) and book.field == "entry type" and "@book" in book.message
+    assert isinstance(book, Skipped) and book.field == "entry type" and "@book" in book.message
     assert isinstance(untitled, ReadError) and untitled.field == "title"
     assert (untitled.source.position, untitled.source.line) == (3, 30)
 
@@ -128,7 +129,7 @@ def test_empty_and_random_bytes() -> None:
 def test_truncated_file_keeps_the_entries_before_the_cut() -> None:
     data = FIXTURE.read_bytes()
     items = _read(data[: data.index(b"journal  = {Frontiers")])  # inside the 4th entry
-    assert [type(i).__name__ for i in items] == ["Record", "ReadError", "ReadError", "ReadError"]
+    assert [type(i).__name__ for i in items] == ["Record", "Skipped", "ReadError", "ReadError"]
     cut = items[-1]
     assert isinstance(cut, ReadError) and cut.field == "entry" and "truncated" in cut.message
     assert (cut.source.position, cut.source.line) == (4, 36)
@@ -182,7 +183,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 1" in result.stdout
+    assert "published: 1" in result.stdout
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(
@@ -197,3 +198,20 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
         )
     finally:
         opened.close()
+
+
+EMPTY_KEY = REPO / "tests" / "data" / "bibtex" / "bigbio_nlm_wsd_empty_key.bib"
+
+
+def test_entry_with_an_empty_key_is_detected_and_read() -> None:
+    """`@article{,` (R's citation(), Citavi): detected as BibTeX and read whole."""
+    assert detect(EMPTY_KEY.read_bytes()) is READERS["bibtex"]
+    (record,) = list(read_file(EMPTY_KEY))
+    assert isinstance(record, Record)
+    assert record.title == "Developing a test collection for biomedical word sense disambiguation"
+    assert [(a.family_name, a.given_name) for a in record.authors] == [
+        ("Weeber", "M"), ("Mork", "J G"), ("Aronson", "A R"),
+    ]  # fmt: skip
+    assert (record.page_start, record.page_end) == ("746", "750")
+    assert record.date == PartialDate(2001) and record.languages == ["en"]
+    assert record.source_id is None  # no key: named by the article instead

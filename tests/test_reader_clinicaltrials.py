@@ -318,7 +318,7 @@ def test_ingest_real_captures_and_dereference(tmp_path: Path) -> None:
     files = [str(shared_path(*parts)) for parts in (TOCA, PANKU, PAGE)]
     result = run_cli("ingest", "--store", str(store_dir), "--base-uri", BASE, *files)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 5 (published), rejected: 0" in result.stdout
+    assert "published: 5, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     assert "2924" in result.stderr  # the more-pages notice
     trial = f"{BASE}trial/nct/NCT02576665"
     store = OxigraphStore(store_dir, read_only=True)

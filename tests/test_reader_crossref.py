@@ -25,6 +25,7 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     TrialId,
 )
 from publisher.readers.base import ReadItem
@@ -164,9 +165,7 @@ def test_work_list_page() -> None:
     items = _read(WORK_LIST.read_bytes(), str(WORK_LIST))
     first, chapter, third, notice = items
     assert _record(first).doi == "10.7554/elife.01567" and first.source.position == 1
-    assert (
-        isinstance(chapter, ReadError) and chapter.field == "type" and chapter.source.position == 2
-    )
+    assert isinstance(chapter, Skipped) and chapter.field == "type" and chapter.source.position == 2
     assert "book-chapter" in chapter.message
     record = _record(third)
     assert record.source.position == 3
@@ -222,7 +221,7 @@ def test_truncated_page_keeps_the_works_before_the_cut() -> None:
     data = WORK_LIST.read_bytes()
     items = _read(data[: data.index(b"Global Initiative")])  # inside the third work
     first, chapter, cut = items
-    assert isinstance(first, Record) and isinstance(chapter, ReadError)
+    assert isinstance(first, Record) and isinstance(chapter, Skipped)
     assert isinstance(cut, ReadError) and "truncated" in cut.message and cut.source.position == 3
     (half,) = _read(_sample()[: len(_sample()) // 2])
     assert isinstance(half, ReadError) and "truncated" in half.message
@@ -286,8 +285,8 @@ def test_ingest_work_list_end_to_end(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(WORK_LIST)
     )
-    assert result.returncode == 1  # the book chapter
-    assert "accepted: 2" in result.stdout and "rejected: 1" in result.stdout
+    assert result.returncode == 0  # the book chapter is skipped, not rejected
+    assert "published: 2, skipped: 1 (not articles), rejected: 0" in result.stdout
     assert "1234" in result.stdout + result.stderr  # the page notice
 
 

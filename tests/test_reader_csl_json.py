@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import REPO, SHARED, run_cli, shared_path
 
-from publisher.model import Organization, PartialDate, Person, ReadError, Record
+from publisher.model import Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
 from publisher.readers.csl_json import CslJsonReader
 from publisher.store.oxigraph import OxigraphStore
@@ -54,7 +54,7 @@ def test_csl_list_sample() -> None:
     assert first.abstract is not None and first.abstract.startswith("The incorporation of data")
 
     book = items[1]
-    assert isinstance(book, ReadError) and book.field == "type" and "'book'" in book.message
+    assert isinstance(book, Skipped) and book.field == "type" and "'book'" in book.message
 
     two_issns = _record(items[5])
     assert two_issns.periodical is not None
@@ -70,10 +70,10 @@ def test_csl_list_sample() -> None:
     assert all(isinstance(i, Record) for n, i in enumerate(items) if n != 1)
 
 
-def test_single_item_sample_of_another_type_is_rejected_naming_type() -> None:
+def test_single_item_sample_of_another_type_is_skipped_naming_type() -> None:
     path = shared_path("samples", "csl", "bolognese_citeproc.json")
     (item,) = _read(path.read_bytes(), str(path))
-    assert isinstance(item, ReadError) and item.field == "type"
+    assert isinstance(item, Skipped) and item.field == "type"
     assert "post-weblog" in item.message and item.source.position == 1
 
 
@@ -103,7 +103,7 @@ def test_own_fixture_every_field() -> None:
     untitled, chapter = items[1], items[2]
     assert isinstance(untitled, ReadError) and untitled.field == "title"
     assert untitled.source.position == 2
-    assert isinstance(chapter, ReadError) and chapter.field == "type"
+    assert isinstance(chapter, Skipped) and chapter.field == "type"
     last = _record(items[3])
     assert last.date == PartialDate(2020, 5, 1)  # issued.raw
     assert last.pmid == "12345678"  # from the note
@@ -137,7 +137,7 @@ def test_truncated_array_keeps_the_items_before_the_cut() -> None:
     data = path.read_bytes()
     items = _read(data[: len(data) // 2])
     *good, cut = items
-    assert len(good) >= 5 and all(isinstance(i, Record | ReadError) for i in good)
+    assert len(good) >= 5 and all(isinstance(i, Record | Skipped) for i in good)
     assert isinstance(cut, ReadError) and "truncated" in cut.message
     assert cut.source.position == len(good) + 1
 
@@ -178,8 +178,8 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(path)
     )
-    assert result.returncode == 1, result.stdout + result.stderr  # the book is rejected
-    assert "accepted: 16" in result.stdout and "rejected: 1" in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr  # the book is skipped
+    assert "published: 16, skipped: 1 (not articles), rejected: 0" in result.stdout
     assert "type 'book'" in result.stderr
     opened = OxigraphStore(store, read_only=True)
     try:

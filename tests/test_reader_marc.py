@@ -26,6 +26,7 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     SubjectTerm,
     TrialId,
@@ -59,6 +60,12 @@ def _record(item: ReadItem) -> Record:
 
 def _error(item: ReadItem) -> ReadError:
     assert isinstance(item, ReadError), item
+    return item
+
+
+def _skipped(item: ReadItem) -> Skipped:
+    """Not an article (a book, a journal): skipped and said so, not rejected."""
+    assert isinstance(item, Skipped), item
     return item
 
 
@@ -192,7 +199,7 @@ def test_lobid_article_real_sample() -> None:
 def test_vufind_journal_rejected_its_article_read() -> None:
     path = shared_path("samples", "vufind", "vufind_tests_data_journal_article.xml")
     journal, article = read_file(path)
-    error = _error(journal)
+    error = _skipped(journal)
     assert error.field == "Leader/07"
     assert "'Arithmetic Facts' (001 jnl1) is a journal" in error.message
     assert (error.source.position, error.source.line) == (1, 4)
@@ -236,7 +243,7 @@ def test_pymarc_samples_are_not_articles(
 ) -> None:
     items = list(read_file(shared_path("samples", "marc", name)))
     assert len(items) == count
-    errors = [_error(i) for i in items]
+    errors = [_skipped(i) for i in items]
     assert all(e.field == "Leader/07" and "only articles" in e.message for e in errors)
     assert [e.source.position for e in errors] == list(range(1, count + 1))
     assert f"{first[1]!r} (001 {first[0]})" in errors[0].message
@@ -343,7 +350,7 @@ def test_773_w_links_to_a_journal_record_earlier_in_the_file() -> None:
     )
     data = f"<collection>{journal}{article}</collection>".encode()
     first, second = _read(XML, data)
-    assert _error(first).field == "Leader/07"
+    assert _skipped(first).field == "Leader/07"
     record = _record(second)
     assert record.periodical == Periodical("Journal of Things", ("2234-943X",))
     assert (record.volume, record.page_start, record.page_end) == ("2", "5", "9")
@@ -574,7 +581,7 @@ def test_ingest_fixture_end_to_end(path: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2" in result.stdout
+    assert "published: 2" in result.stdout
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(
@@ -585,7 +592,7 @@ def test_ingest_fixture_end_to_end(path: Path, tmp_path: Path) -> None:
                 a s:ScholarlyArticle, s:MedicalScholarlyArticle ;
                 s:name "Improved survival with MEK inhibition in BRAF-mutated melanoma" ;
                 s:datePublished "2012-07"^^xsd:gYearMonth ;
-                s:pageStart 107 ;
+                s:pageStart "107" ;
                 s:about <https://id.nlm.nih.gov/mesh/D008545> ;
                 s:mentions <http://127.0.0.1:8000/trial/nct/NCT01245062> ;
                 s:isPartOf <http://127.0.0.1:8000/periodical/issn/0028-4793/volume/367/issue/2> .
@@ -622,9 +629,9 @@ def test_ingest_lobid_article_end_to_end(tmp_path: Path) -> None:
         opened.close()
 
 
-def test_ingest_books_rejected_naming_leader_07(tmp_path: Path) -> None:
+def test_ingest_books_skipped_naming_leader_07(tmp_path: Path) -> None:
     path = shared_path("samples", "marc", "pymarc_test.dat")
     result = run_cli("ingest", "--store", str(tmp_path / "store"), str(path))
-    assert result.returncode == 1
-    assert "accepted: 0" in result.stdout and "rejected: 10" in result.stdout
+    assert result.returncode == 0  # books are skipped, not rejected
+    assert "published: 0, skipped: 10 (not articles), rejected: 0" in result.stdout
     assert (result.stdout + result.stderr).count("Leader/07") >= 10

@@ -23,15 +23,17 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SubjectTerm,
     TrialId,
     UnknownField,
 )
 from publisher.readers.base import ReadItem
-from publisher.readers.pubmed import PubmedXmlReader, expand_medline_pages
+from publisher.readers.pubmed import PubmedXmlReader
 from publisher.readers.registry import detect, read_file
 from publisher.readers.xmlstream import root_tag
 from publisher.store.oxigraph import OxigraphStore
+from publisher.text import Pages, parse_pages
 from publisher.validation.shacl import ShaclValidator
 
 READER = PubmedXmlReader()
@@ -133,7 +135,7 @@ def test_asthma_sample_pretty_printed_medline_pages_and_sub_markup() -> None:
     assert record.subject_terms[0] == SubjectTerm("Administration, Inhalation", "D000280")
     assert record.abstract is not None
     # "β\n\t\t\t\t\t\t<sub>2</sub>-agonist": the line break is pretty-printing.
-    assert "a fast-acting β2-agonist may be an alternative" in record.abstract
+    assert "a fast-acting β₂-agonist may be an alternative" in record.abstract
     assert "\t" not in record.abstract and "  " not in record.abstract
     assert record.abstract.count("\n") == 3
 
@@ -141,16 +143,16 @@ def test_asthma_sample_pretty_printed_medline_pages_and_sub_markup() -> None:
 def test_variants_of_our_own() -> None:
     items = list(read_file(DATA / "variants_set.xml"))
     assert [type(i).__name__ for i in items] == [
-        "Record", "ReadError", "Record", "ReadError", "ReadNotice",
+        "Record", "ReadError", "Record", "Skipped", "ReadNotice",
     ]  # fmt: skip
     first, no_title, third, book, delete = items
     assert isinstance(first, Record)
-    assert first.title == "[Escherichia coli infection in H2O: a case report]"
+    assert first.title == "[Escherichia coli infection in H₂O: a case report]"
     assert first.date == PartialDate(2012, 7)  # MedlineDate "2012 Jul-Aug": first month
     assert (first.page_start, first.page_end) == ("107", "114")  # "107-14; discussion 115-6"
     assert first.doi == "10.1000/test.2012.001"  # ELocationID only
     assert (first.volume, first.issue) == ("12", "4 Suppl 1")
-    assert first.abstract == "An unlabelled abstract with x2 in it."
+    assert first.abstract == "An unlabelled abstract with x² in it."
     assert first.languages == ["de"]
     carberry, mistyped = first.authors
     assert isinstance(carberry, Person) and carberry.orcid == "0000-0002-1825-0097"
@@ -174,7 +176,7 @@ def test_variants_of_our_own() -> None:
     assert third.authors == [Person("John Doe Jr", "Doe", "John")]  # ValidYN="N" skipped
     assert third.trials == [TrialId("isrctn", "ISRCTN12345678")]
     assert third.unknown_fields == [UnknownField("DataBank GENBANK", "AB000001")]
-    assert isinstance(book, ReadError) and book.field == "PubmedBookArticle"
+    assert isinstance(book, Skipped) and book.field == "PubmedBookArticle"
     assert isinstance(delete, ReadNotice) and "1000005, 1000006" in delete.message
 
 
@@ -194,7 +196,7 @@ def test_abstract_of_a_german_article_is_tagged_english() -> None:
         and t.predicate.value in (schema + "abstract", schema + "inLanguage")
     }
     assert values == {
-        (schema + "abstract", "An unlabelled abstract with x2 in it.", "en"),
+        (schema + "abstract", "An unlabelled abstract with x² in it.", "en"),
         (schema + "inLanguage", "de", None),
     }
 
@@ -232,17 +234,18 @@ def test_many_articles_streamed_in_order() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("107-14", ("107", "114")),
-        ("1865-1876", ("1865", "1876")),
-        ("1199-203", ("1199", "1203")),
-        ("S1-5", ("S1", "S5")),
-        ("e0134826", ("e0134826", None)),
-        ("107-14; discussion 115-6", ("107", "114")),
-        ("", (None, None)),
+        ("107-14", Pages("107", "114")),
+        ("1865-1876", Pages("1865", "1876")),
+        ("1199-203", Pages("1199", "1203")),
+        ("S1-5", Pages("S1", "S5")),
+        ("e0134826", Pages("e0134826")),
+        # A discussion page is not lost: the whole text is the pagination.
+        ("107-14; discussion 115-6", Pages("107", "114", "107-14; discussion 115-6")),
+        ("", Pages()),
     ],
 )
-def test_medline_page_ranges(text: str, expected: tuple[str | None, str | None]) -> None:
-    assert expand_medline_pages(text) == expected
+def test_medline_page_ranges(text: str, expected: Pages) -> None:
+    assert parse_pages(text) == expected
 
 
 def test_sniffer_claims_pubmed_only() -> None:
@@ -384,7 +387,7 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
         "ingest", "--store", str(store_dir), "--base-uri", BASE, str(nejm), str(asthma)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     article = f"{BASE}article/doi/10.1056/nejmoa1203421"
     store = OxigraphStore(store_dir, read_only=True)
     try:
@@ -394,7 +397,7 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
                 <{article}> a s:ScholarlyArticle, s:MedicalScholarlyArticle ;
                     s:name "Improved survival with MEK inhibition in BRAF-mutated melanoma" ;
                     s:datePublished "2012-07-12"^^<http://www.w3.org/2001/XMLSchema#date> ;
-                    s:pageStart 107 ; s:pageEnd 114 ;
+                    s:pageStart "107" ; s:pageEnd "114" ;
                     s:inLanguage "en" ;
                     s:publicationType "Randomized Controlled Trial" ;
                     s:sameAs <https://doi.org/10.1056/NEJMoa1203421>,
@@ -437,6 +440,6 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
             PREFIX s: <https://schema.org/>
             ASK {{ <{BASE}article/doi/10.1056/nejmoa1715274>
                      s:mentions <{BASE}trial/nct/NCT02149199> ;
-                     s:pageStart 1865 ; s:pageEnd 1876 }}""")
+                     s:pageStart "1865" ; s:pageEnd "1876" }}""")
     finally:
         store.close()

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, SHARED, run_cli, shared_path
 
 from publisher.mapping.vocab import PUB
-from publisher.model import Organization, PartialDate, Person, ReadError, Record
+from publisher.model import Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
 from publisher.readers.registry import READERS, detect, read_file
 from publisher.readers.ris import RisReader, parse_ris_date
@@ -110,8 +110,8 @@ def test_own_fixture_every_field() -> None:
     assert [f.label for f in first.unknown_fields] == ["N1"]  # scanned by the mapper for trials
 
     book, legal_case, untitled = items[1:4]
-    assert isinstance(book, ReadError) and book.field == "TY" and "BOOK" in book.message
-    assert isinstance(legal_case, ReadError) and legal_case.field == "TY"
+    assert isinstance(book, Skipped) and book.field == "TY" and "BOOK" in book.message
+    assert isinstance(legal_case, Skipped) and legal_case.field == "TY"
     assert "legal case" in legal_case.message  # RIS CASE is a court case, not a case report
     assert isinstance(untitled, ReadError) and untitled.field == "TI"
     assert (untitled.source.position, untitled.source.line) == (4, 38)
@@ -178,7 +178,13 @@ def test_empty_and_random_bytes() -> None:
 def test_truncated_file_keeps_the_records_before_the_cut() -> None:
     data = FIXTURE.read_bytes()
     items = _read(data[: data.index(b"TI  - Inhaled") + 20])  # cut inside the last record
-    assert [type(i).__name__ for i in items] == ["Record", *["ReadError"] * 4]
+    assert [type(i).__name__ for i in items] == [
+        "Record",
+        "Skipped",
+        "Skipped",
+        "ReadError",
+        "ReadError",
+    ]
     cut = items[-1]
     assert isinstance(cut, ReadError) and cut.field == "ER" and "truncated" in cut.message
     assert (cut.source.position, cut.source.line) == (5, 44)
@@ -231,7 +237,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 1" in result.stdout
+    assert "published: 1" in result.stdout
     opened = OxigraphStore(store, read_only=True)
     try:
         article = "<http://127.0.0.1:8000/article/doi/10.7554/elife.01567>"
@@ -273,8 +279,8 @@ def test_fixture_trial_from_notes_reaches_the_store(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(FIXTURE)
     )
-    assert result.returncode == 1  # BOOK, CASE and the untitled record are rejected
-    assert "accepted: 2" in result.stdout and "rejected: 3" in result.stdout
+    assert result.returncode == 1  # the untitled record is rejected; BOOK and CASE skipped
+    assert "published: 2, skipped: 2 (not articles), rejected: 1 (invalid)" in result.stdout
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(

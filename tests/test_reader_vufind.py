@@ -9,7 +9,7 @@ import io
 
 from conftest import EXAMPLES, SEED
 
-from publisher.model import Organization, PartialDate, Person, ReadError, Record
+from publisher.model import Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.registry import detect, read_file
 from publisher.readers.vufind_text import VufindTextReader
 
@@ -207,7 +207,7 @@ def test_empty_and_binary_files_are_read_errors(tmp_path) -> None:  # type: igno
     (garbage_error,) = read_file(garbage)
     assert isinstance(empty_error, ReadError) and "empty" in empty_error.message
     assert isinstance(garbage_error, ReadError)
-    assert garbage_error.message.startswith("unrecognised format (tried: vufind-text, ")
+    assert garbage_error.message.startswith("unrecognised format: binary data (tried: ")
 
 
 def test_detect_by_content_not_name() -> None:
@@ -231,9 +231,9 @@ def test_issn_without_journal_title_is_warned_not_published() -> None:
     assert any("2234-943X given without a journal title" in w for w in record.warnings)
 
 
-def test_non_article_format_is_rejected_naming_the_field() -> None:
+def test_non_article_format_is_skipped_naming_the_field() -> None:
     (error,) = _read("Ein Buch\n\nBibliographische Detailangaben\nFormat: Buch\nSprache:ger\n")
-    assert isinstance(error, ReadError)
+    assert isinstance(error, Skipped)
     assert error.field == "Format"
     assert error.message == "format 'Buch' is not an article: only articles are published"
     assert (error.source.position, error.source.line) == (1, 1)

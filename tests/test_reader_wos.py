@@ -1,7 +1,8 @@
 """The Web of Science tagged-export reader, on the shared sample, our fixture and broken files.
 
 Expected values were read off the files by hand (`shared/samples/ris/rispy_example_wos.txt`,
-`tests/data/wos/several.txt`; the fixture is written by us in the export's layout, its
+`tests/data/wos/several.txt`, `tests/data/wos/jabref_isi_medline.isi`; the fixture
+several.txt is written by us in the export's layout, its
 UT and award numbers made up, the ORCID iD ORCID's documented test iD).
 """
 
@@ -11,9 +12,12 @@ import io
 from pathlib import Path
 
 from conftest import REPO, SHARED, run_cli, shared_path
+from pyoxigraph import Literal
 
-from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record
+from publisher.mapping.records import RecordMapper
+from publisher.model import Funding, Organization, PartialDate, Person, ReadError, Record, Skipped
 from publisher.readers.base import ReadItem
+from publisher.readers.registry import read_file
 from publisher.readers.wos import WosReader
 from publisher.store.oxigraph import OxigraphStore
 
@@ -90,7 +94,7 @@ def test_own_fixture() -> None:
     assert record.funding[0] == Funding(Organization("AstraZeneca"), ("D589SC00003", "D589SC00004"))
     assert record.subjects == ["asthma", "budesonide-formoterol", "INHALED CORTICOSTEROIDS"]
     assert [f.label for f in record.unknown_fields] == ["FX"]  # scanned for NCT02149199
-    assert isinstance(book, ReadError) and book.field == "PT" and "book" in book.message
+    assert isinstance(book, Skipped) and book.field == "PT" and "book" in book.message
     assert isinstance(untitled, ReadError) and untitled.field == "TI"
     assert (untitled.source.position, untitled.source.line) == (3, 46)
 
@@ -115,7 +119,7 @@ def test_empty_random_truncated_and_latin1() -> None:
     latin1 = FIXTURE.read_bytes().replace(b"Hamilton", b"H\xe4milton")
     bad, book, untitled = _read(latin1)
     assert isinstance(bad, ReadError) and bad.field == "C1" and "line 20" in bad.message
-    assert isinstance(book, ReadError) and isinstance(untitled, ReadError)
+    assert isinstance(book, Skipped) and isinstance(untitled, ReadError)
 
 
 def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
@@ -123,7 +127,7 @@ def test_ingest_sample_end_to_end(tmp_path: Path) -> None:
     result = run_cli(
         "ingest", "--store", str(store), "--quarantine", str(tmp_path / "q"), str(_sample())
     )
-    assert "accepted: 2" in result.stdout, result.stderr
+    assert "published: 2" in result.stdout, result.stderr
     opened = OxigraphStore(store, read_only=True)
     try:
         assert opened.query(
@@ -151,3 +155,29 @@ def test_ingest_sample_accepts_every_record(tmp_path: Path) -> None:
         str(_sample()),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MEDLINE_EXPORT = REPO / "tests" / "data" / "wos" / "jabref_isi_medline.isi"
+
+
+def test_medline_sourced_export_authors_pages_and_pmid() -> None:
+    """JabRef's real MEDLINE-sourced export: seven authors on one `AU` line, `PS 411-22`
+    (MEDLINE's abbreviation of 411-422) and the PMID only in `UT MEDLINE:16735938`."""
+    first, second = (_record(i) for i in read_file(MEDLINE_EXPORT))  # auto-detected
+    assert [(a.family_name, a.given_name) for a in second.authors] == [
+        ("Joffe", "Hadine"), ("Hall", "Janet E"), ("Gruber", "Staci"),
+        ("Sarmiento", "Ingrid A"), ("Cohen", "Lee S"), ("Yurgelun-Todd", "Deborah"),
+        ("Martin", "Kathryn A"),
+    ]  # fmt: skip
+    assert all(isinstance(a, Person) for a in second.authors)
+    assert (second.page_start, second.page_end, second.pagination) == ("411", "422", None)
+    assert second.pmid == "16735938"
+    assert (first.page_start, first.page_end, first.pmid) == ("2457", "2471", "16842170")
+    assert [a.name for a in first.authors] == ["Nancy J Wesensten"]
+    article = RecordMapper("http://example.org/").map(second)
+    pages = {(t.predicate.value, t.object) for t in article.triples if "page" in t.predicate.value}
+    # Pages are text: "411", never 411 as a number.
+    assert pages == {
+        ("https://schema.org/pageStart", Literal("411")),
+        ("https://schema.org/pageEnd", Literal("422")),
+    }

@@ -64,7 +64,7 @@ def test_one_doi_from_ris_and_bibtex_is_one_article_with_two_provenance_records(
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(ris), str(bib))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     # the months differ (2014 against 2014-02): reported, not silently resolved
     assert "sources disagree on schema:datePublished: this record says '2014-02';" in (
         result.stderr
@@ -136,7 +136,7 @@ def test_same_trial_from_two_articles_is_one_resource(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), str(pages))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     trial = f"{BASE}trial/nct/NCT02349698"
     assert _rows(store, "SELECT DISTINCT ?t WHERE { ?t a s:MedicalTrial }") == [(trial,)]
     assert _rows(store, "SELECT ?a ?t WHERE { ?a s:mentions ?t }") == [

@@ -14,7 +14,7 @@ from test_fast_validation import BASE, CORPUS, SHARED_SAMPLES
 from publisher.harvest.recorder import Recorder, document_from
 from publisher.harvest.sidecar import Sidecar
 from publisher.mapping.records import RecordMapper
-from publisher.model import ReadError, ReadNotice
+from publisher.model import ReadError, ReadNotice, Skipped
 from publisher.pipeline import expand_paths
 from publisher.readers.registry import read_file
 from publisher.store.oxigraph import OxigraphStore
@@ -29,7 +29,7 @@ def test_document_from_triples_is_the_stored_graphs_document(tmp_path: Path) -> 
     compared = with_authors = with_journal = with_subjects = 0
     for path in expand_paths(folders):
         for index, item in enumerate(read_file(path)):
-            if isinstance(item, ReadError | ReadNotice):
+            if isinstance(item, ReadError | ReadNotice | Skipped):
                 continue
             mapped = mapper.map(item, f"corpus/{path.name}/{index}")
             graph = NamedNode(f"{BASE}graph/corpus/{compared}")

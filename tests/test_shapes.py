@@ -331,13 +331,31 @@ def test_two_titles(record: Graph, shapes: Graph) -> None:
     assert_violations(record, shapes, Result(ARTICLE, SCHEMA.name, MAX_COUNT, SHP["Article-name"]))
 
 
-def test_abstract_without_language_tag(record: Graph, shapes: Graph) -> None:
-    abstract = Literal("In recent decades, ...")
+def test_abstract_without_language_tag_conforms(record: Graph, shapes: Graph) -> None:
+    """An abstract whose language the source does not say is plain text, not `und`."""
+    record.set((ARTICLE, SCHEMA.abstract, Literal("In recent decades, ...")))
+    assert validate(record, shapes)[0]
+
+
+def test_abstract_that_is_not_text(record: Graph, shapes: Graph) -> None:
+    abstract = Literal(12)
     record.set((ARTICLE, SCHEMA.abstract, abstract))
     assert_violations(
         record,
         shapes,
-        Result(ARTICLE, SCHEMA.abstract, DATATYPE, SHP["Article-abstract"], value=abstract),
+        Result(ARTICLE, SCHEMA.abstract, OR, SHP["Article-abstract"], value=abstract),
+    )
+
+
+def test_pagination_is_text(record: Graph, shapes: Graph) -> None:
+    record.add((ARTICLE, SCHEMA.pagination, Literal("1787-8; discussion 1791")))
+    assert validate(record, shapes)[0]
+    bad = Literal(1787)
+    record.set((ARTICLE, SCHEMA.pagination, bad))
+    assert_violations(
+        record,
+        shapes,
+        Result(ARTICLE, SCHEMA.pagination, DATATYPE, SHP["Article-pagination"], value=bad),
     )
 
 

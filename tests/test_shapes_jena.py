@@ -343,7 +343,8 @@ MUTATIONS: dict[str, Mutation] = {
     "no title": _remove(ARTICLE, SCHEMA.name),
     "two titles": lambda data: data.add((ARTICLE, SCHEMA.name, Literal("Another title"))),
     "empty title": _set(ARTICLE, SCHEMA.name, Literal("")),
-    "abstract without language": _set(ARTICLE, SCHEMA.abstract, Literal("In recent decades")),
+    # (an abstract without a language tag is allowed: its language is then unsaid)
+    "abstract as a number": _set(ARTICLE, SCHEMA.abstract, Literal(12)),
     "language not a code": _set(ARTICLE, SCHEMA.inLanguage, Literal("English")),
     "month not a month": _set(ARTICLE, SCHEMA.datePublished, NOT_A_MONTH),
     "date as text": _set(ARTICLE, SCHEMA.datePublished, Literal("2021-08")),

@@ -166,7 +166,9 @@ def as_rdflib(triples: list[Triple]) -> Graph:
 
 
 def test_ingest_publishes_every_example(published: Published) -> None:
-    assert "accepted: 6 (published), rejected: 0" in published.ingest.stdout
+    assert (
+        "published: 6, skipped: 0 (not articles), rejected: 0 (invalid)" in published.ingest.stdout
+    )
 
 
 def test_record_graphs_are_the_same_as_the_embedded_store(
@@ -527,7 +529,7 @@ def test_report_reads_the_validation_summary_from_the_store(published: Published
     result = run_cli("report", *published.store_args, "--base-uri", BASE, env={"COLUMNS": "150"})
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [re.split(r"\s*│\s*", line.strip(" │")) for line in result.stdout.splitlines()]
-    assert ["vufind-text", "6", "0"] in rows
+    assert ["vufind-text", "6", "0", "0", "0"] in rows  # published, skipped, rejected (2)
     assert "Rejections per constraint" in result.stdout
 
 
@@ -672,7 +674,9 @@ def two_sources(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             done = run_cli("ingest", *store_args, "--index", str(index), "--base-uri", BASE,
                            str(path))  # fmt: skip
             assert done.returncode == 0, done.stdout + done.stderr
-            assert "accepted: 1 (published), rejected: 0" in done.stdout, done.stdout
+            assert (
+                "published: 1, skipped: 0 (not articles), rejected: 0 (invalid)" in done.stdout
+            ), done.stdout
         process, server = start_server(
             folder / "store", extra_args=[*store_args, "--index", str(index)]
         )

@@ -28,7 +28,7 @@ def test_pubmed_article_and_ctgov_record_join_on_the_nct_number(tmp_path: Path) 
         "ingest", "--store", str(store_dir), "--base-uri", BASE, str(article_file), str(FIXTURE)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "accepted: 2 (published), rejected: 0" in result.stdout
+    assert "published: 2, skipped: 0 (not articles), rejected: 0 (invalid)" in result.stdout
     store = OxigraphStore(store_dir, read_only=True)
     try:
         # Exactly one trial resource carries the number, whichever record said it.

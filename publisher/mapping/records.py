@@ -65,7 +65,6 @@ _DATE_TYPES = {
     DatePrecision.MONTH: XSD_GYEARMONTH,
     DatePrecision.YEAR: XSD_GYEAR,
 }
-UNDETERMINED_LANGUAGE = "und"
 SOFTWARE_NAME = "scholarly-publisher"
 try:
     SOFTWARE_VERSION = version(SOFTWARE_NAME)
@@ -76,6 +75,10 @@ MESH_BASE = "https://id.nlm.nih.gov/mesh/"
 
 def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
+def pmc_url(pmcid: str) -> str:
+    return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"
 
 
 @dataclass(frozen=True)
@@ -169,9 +172,15 @@ class RecordMapper:
             out.add(article, schema("inLanguage"), Literal(tag))
         if record.date:
             out.add(article, schema("datePublished"), _date_literal(record.date))
-        for bound, value in (("pageStart", record.page_start), ("pageEnd", record.page_end)):
+        pages = (
+            ("pageStart", record.page_start),
+            ("pageEnd", record.page_end),
+            ("pagination", record.pagination),
+        )
+        for name, value in pages:
             if value:
-                out.add(article, schema(bound), _page_literal(value))
+                # Text, never a number: `026002` keeps its zero, `e123` is a page too.
+                out.add(article, schema(name), Literal(value))
         for subject in record.subjects:
             out.add(article, schema("keywords"), Literal(subject))
         if record.doi:
@@ -179,6 +188,10 @@ class RecordMapper:
         if record.pmid:
             out.add(article, schema("identifier"), _property_value(out, "PMID", record.pmid))
             if iri := _iri_or_none(pubmed_url(record.pmid)):
+                out.add(article, schema("sameAs"), iri)
+        if record.pmcid:
+            out.add(article, schema("identifier"), _property_value(out, "PMCID", record.pmcid))
+            if iri := _iri_or_none(pmc_url(record.pmcid)):
                 out.add(article, schema("sameAs"), iri)
         for term in record.subject_terms:
             out.add(article, schema("about"), _defined_term(out, term))
@@ -349,22 +362,19 @@ def _date_literal(date: PartialDate) -> Literal:
     return Literal(date.isoformat(), datatype=_DATE_TYPES[date.precision])
 
 
-def _language_tag(tag: str | None) -> str:
-    """The abstract's language tag, or `und` when the source's is none that RDF allows
-    (BCP 47, as pyoxigraph checks it): a bad tag must not cost the record its abstract
-    (the mapping fuzz test found `languages=['']` failing the whole record)."""
+def _language_tag(tag: str | None) -> str | None:
+    """The abstract's language tag, or None (a plain string, no tag at all) when the
+    source's is none that RDF allows (BCP 47, as pyoxigraph checks it): a bad tag must
+    not cost the record its abstract (the mapping fuzz test found `languages=['']`
+    failing the whole record). Not `und`: an unknown language is said by saying nothing,
+    and Jena's RDF/XML parser warns about `und` ("Bad language tag")."""
     if tag:
         try:
             Literal("", language=tag)
             return tag
         except ValueError:
             pass
-    return UNDETERMINED_LANGUAGE
-
-
-def _page_literal(value: str) -> Literal:
-    """Page numbers are integers where they are numbers; article numbers (e0134826) stay text."""
-    return Literal(value, datatype=XSD_INTEGER) if value.isdigit() else Literal(value)
+    return None
 
 
 def _all_trials(record: Record) -> list[TrialId]:

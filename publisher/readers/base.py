@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Protocol
 
-from publisher.model import AnyRecord, ReadError, ReadNotice, Record, SourceRef
+from publisher.model import AnyRecord, ReadError, ReadNotice, Record, Skipped, SourceRef
+from publisher.text import Pages
 
-ReadItem = AnyRecord | ReadError | ReadNotice
+ReadItem = AnyRecord | ReadError | ReadNotice | Skipped
 
 
 class Reader(Protocol):
@@ -126,3 +127,43 @@ def claim_source_id(
     seen.add(value)
     record.source_id = value
     record.source_id_local = local
+
+
+DELETED_DOI_LISTING = "crossref listing of deleted dois"
+PLACEHOLDER_ISSN = "0000-0000"
+_ID_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|pmid:?\s*)", re.IGNORECASE)
+
+
+def placeholder_reason(record: Record) -> str | None:
+    """Why a record is a placeholder, not an article, or None.
+
+    Crossref lists DOIs deleted by their publishers as works of a pseudo-journal
+    "CrossRef Listing of Deleted DOIs" (ISSN 0000-0000, the DOI as title, DOIs holding
+    URLs); other sources have records whose title is only their own identifier."""
+    journal = record.periodical
+    if journal and journal.name.strip().casefold() == DELETED_DOI_LISTING:
+        return "a placeholder in Crossref's listing of deleted DOIs, not an article"
+    if journal and PLACEHOLDER_ISSN in journal.issns:
+        return f"a placeholder (ISSN {PLACEHOLDER_ISSN}), not an article"
+    title = _ID_PREFIX.sub("", (record.title or "").strip()).casefold()
+    # A file-local id (a BibTeX key such as `editorial`) may well equal a real title.
+    local = record.source_id if record.source_id_local else None
+    own_ids = [i for i in (record.doi, record.pmid, record.pmcid, record.source_id) if i != local]
+    if title and any(title == _ID_PREFIX.sub("", i.strip()).casefold() for i in own_ids if i):
+        return "a placeholder: its title is its own identifier, not an article's title"
+    return None
+
+
+def skip_placeholder(item: ReadItem) -> ReadItem:
+    """The item, or a Skipped naming why a record is a placeholder."""
+    if isinstance(item, Record) and (reason := placeholder_reason(item)):
+        return Skipped(item.source, reason, "title")
+    return item
+
+
+def set_pages(record: Record, pages: Pages) -> None:
+    """The record's pages as `publisher.text.parse_pages` read them; a reader that has
+    found pages already keeps them unless these say more."""
+    if pages.start or pages.end or pages.pagination:
+        record.page_start, record.page_end = pages.start, pages.end
+        record.pagination = pages.pagination

@@ -44,11 +44,13 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.readers.base import ReadItem, claim_source_id
-from publisher.text import mentions_case_report, split_page_range
+from publisher.names import is_organization_name
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
+from publisher.text import mentions_case_report, parse_pages
 
 FORMAT_NAME = "bibtex"
 ARTICLE_TYPES = {"article"}
@@ -63,7 +65,7 @@ HANDLED = {
 _ENTRY_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
 _LINE_STARTS_ENTRY = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]")
 # `@article{key,` or `@string{name =` at the start of a line.
-_SNIFF = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]\s*(?:[^\s,={}()\"]+\s*,|[A-Za-z][\w-]*\s*=)")
+_SNIFF = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]\s*(?:[^\s,={}()\"]*\s*,|[A-Za-z][\w-]*\s*=)")
 _DELIMITERS = re.compile(r"[{}()]")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 
@@ -221,7 +223,7 @@ class BibtexReader:
                 where, f"line {line} is not UTF-8 text (bad byte at column {column}; Latin-1?)"
             )
         if block.kind not in ARTICLE_TYPES:
-            return ReadError(
+            return Skipped(
                 where,
                 f"@{block.kind} is not an article: only @article entries are published",
                 "entry type",
@@ -271,7 +273,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> Record | 
     _periodical(record, entry)
     record.volume = _plain(_value(entry, "volume"))
     record.issue = _plain(_value(entry, "number", "issue"))
-    record.page_start, record.page_end = split_page_range(_plain(_value(entry, "pages")))
+    set_pages(record, parse_pages(_plain(_value(entry, "pages"))))
     _date(record, entry)
     if doi := _plain(_value(entry, "doi")):
         record.doi = clean_doi(doi)
@@ -311,7 +313,10 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> Record | 
 
 
 def _agents(record: Record, entry: Entry, key: str) -> list[Agent]:
-    """`A and B`, each `Family, Given`, `Given Family` or `{Corporate Name}`."""
+    """`A and B`, each `Family, Given`, `Given Family` or `{Corporate Name}` (also
+    `{{Double braced}}`, as Citavi and Zotero write it); an unbraced name without a
+    comma that `is_organization_name` calls a body ("World Health Organization") is one
+    too, in its place in the list."""
     found = entry.fields_dict.get(key)
     names = found.value if found is not None else []
     if isinstance(names, str):
@@ -333,6 +338,9 @@ def _agents(record: Record, entry: Entry, key: str) -> list[Agent]:
             and (parts.last[0].startswith("{") and parts.last[0].endswith("}"))
         ):
             agents.append(Organization(latex_text(parts.last[0])))
+            continue
+        if "," not in name and is_organization_name(plain := latex_text(name)):
+            agents.append(Organization(" ".join(plain.split())))
             continue
         given = latex_text(" ".join(parts.first)) or None
         family = latex_text(" ".join([*parts.von, *parts.last])) or None

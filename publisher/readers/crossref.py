@@ -41,11 +41,12 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, Utf8Repair
+from publisher.readers.base import ReadItem, Utf8Repair, set_pages
 from publisher.readers.json_stream import (
     JsonBroken,
     JsonItem,
@@ -56,7 +57,7 @@ from publisher.readers.json_stream import (
     stream_items,
     text_value,
 )
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, parse_pages, strip_markup
 
 FORMAT_NAME = "crossref-json"
 ARTICLE_TYPES = {"journal-article"}
@@ -65,6 +66,17 @@ CROSSREF_KEYS = {
     "reference-count", "references-count", "is-referenced-by-count", "indexed", "deposited",
     "content-domain", "issn-type", "short-container-title", "published-print",
     "published-online", "member", "prefix", "created",
+}  # fmt: skip
+# Crossref's own work types (api.crossref.org/types). CSL-JSON that Crossref serves
+# (doi.org content negotiation) carries Crossref's keys too, but CSL types
+# (`article-journal`, `chapter`): the type, not the keys, tells the two apart.
+CROSSREF_TYPES = {
+    "book-section", "monograph", "report-component", "peer-review", "book-track",
+    "journal-article", "book-part", "other", "book", "journal-volume", "book-set",
+    "reference-entry", "proceedings-article", "journal", "component", "book-chapter",
+    "proceedings-series", "report-series", "proceedings", "database", "standard",
+    "reference-book", "posted-content", "journal-issue", "dissertation", "grant",
+    "dataset", "book-series", "edited-book", "report", "standard-series",
 }  # fmt: skip
 RECORD_ARRAYS = ("message.items", "items")
 DATE_KEYS = ("published", "issued", "published-print", "published-online")
@@ -94,7 +106,11 @@ TRIAL_REGISTRY_DOIS = {
 
 
 def is_crossref_work_shape(shape: JsonShape, prefix: str) -> bool:
-    """At least two keys only Crossref writes in the object at `prefix`."""
+    """At least two keys only Crossref writes in the object at `prefix`, and no type
+    that is not Crossref's (CSL-JSON made by Crossref says `article-journal`)."""
+    kind = shape.strings.get(f"{prefix}.type" if prefix else "type")
+    if kind is not None and kind not in CROSSREF_TYPES:
+        return False
     return len(shape.keys_at(prefix) & CROSSREF_KEYS) >= 2
 
 
@@ -192,11 +208,11 @@ def _work(value: Any, where: SourceRef, repair: Utf8Repair) -> ReadItem:
         return ReadError(where, f"could not read the work: {error!r}")
 
 
-def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError:
+def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError | Skipped:
     """One Crossref work object (the API's `message`) -> Record."""
     kind = text_value(work.get("type"))
     if kind not in ARTICLE_TYPES:
-        return ReadError(
+        return Skipped(
             where,
             f"type {kind!r} is not a journal article: only journal-article works are published",
             "type",
@@ -215,8 +231,9 @@ def parse_work(work: dict[str, Any], where: SourceRef) -> Record | ReadError:
     record.issue = text_value(work.get("issue")) or (
         text_value(journal_issue.get("issue")) if isinstance(journal_issue, dict) else None
     )
-    record.page_start, record.page_end = split_page_range(text_value(work.get("page")))
-    record.page_start = record.page_start or text_value(work.get("article-number"))
+    set_pages(record, parse_pages(text_value(work.get("page"))))
+    if not (record.page_start or record.pagination):
+        record.page_start = text_value(work.get("article-number"))
     record.date = _date(record, work)
     if doi := text_value(work.get("DOI")):
         record.doi = clean_doi(doi)

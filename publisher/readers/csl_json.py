@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from publisher.dates import from_date_parts, parse_partial_date
-from publisher.identifiers import clean_doi, clean_orcid, find_issns, orcid_checksum_ok
+from publisher.identifiers import (
+    clean_doi,
+    clean_orcid,
+    clean_pmcid,
+    find_issns,
+    find_pmcid,
+    orcid_checksum_ok,
+)
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
@@ -25,11 +32,12 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, Utf8Repair, claim_source_id
+from publisher.readers.base import ReadItem, Utf8Repair, claim_source_id, set_pages
 from publisher.readers.crossref import is_crossref_work_shape
 from publisher.readers.json_stream import (
     JsonBroken,
@@ -41,7 +49,7 @@ from publisher.readers.json_stream import (
     stream_items,
     text_value,
 )
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, parse_pages, strip_markup
 
 FORMAT_NAME = "csl-json"
 ARTICLE_TYPES = {"article-journal"}
@@ -66,6 +74,7 @@ HANDLED = {
     "archive", "archive_location", "call-number", "translator", "collection-title",
 }  # fmt: skip
 _NOTE_PMID = re.compile(r"^\s*PMID:\s*(\d+)\s*$", re.MULTILINE)
+_NOTE_PMCID = re.compile(r"^\s*PMCID:\s*PMC\d+\s*$", re.MULTILINE)
 
 
 def is_csl_item_shape(shape: JsonShape, prefix: str) -> bool:
@@ -124,11 +133,13 @@ def _item(value: Any, where: SourceRef, repair: Utf8Repair, seen: set[str]) -> R
         return ReadError(where, f"could not read the item: {error!r}")
 
 
-def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Record | ReadError:
+def parse_item(
+    item: dict[str, Any], where: SourceRef, seen_ids: set[str]
+) -> Record | ReadError | Skipped:
     """One CSL item -> Record."""
     kind = text_value(item.get("type"))
     if kind not in ARTICLE_TYPES:
-        return ReadError(
+        return Skipped(
             where,
             f"type {kind!r} is not a journal article: only article-journal items are published",
             "type",
@@ -142,8 +153,9 @@ def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Re
     _periodical(record, item)
     record.volume = text_value(item.get("volume"))
     record.issue = text_value(item.get("issue"))
-    record.page_start, record.page_end = split_page_range(text_value(item.get("page")))
-    record.page_start = record.page_start or text_value(item.get("page-first"))
+    set_pages(record, parse_pages(text_value(item.get("page"))))
+    if not (record.page_start or record.pagination):
+        record.page_start = text_value(item.get("page-first"))
     record.date = _issued(record, item.get("issued"))
     if doi := text_value(item.get("DOI")):
         record.doi = clean_doi(doi)
@@ -168,11 +180,14 @@ def parse_item(item: dict[str, Any], where: SourceRef, seen_ids: set[str]) -> Re
     note_pmid = _NOTE_PMID.search(text_value(item.get("note")) or "")
     if pmid := text_value(item.get("PMID")) or (note_pmid.group(1) if note_pmid else None):
         record.pmid = pmid
+    record.pmcid = clean_pmcid(text_value(item.get("PMCID")) or "") or find_pmcid(
+        "\n".join(m.group(0) for m in _NOTE_PMCID.finditer(text_value(item.get("note")) or ""))
+    )
     claim_source_id(record, text_value(item.get("id")), seen_ids, "id", local=True)
     if mentions_case_report(record.title):
         record.publication_types.append("Case Reports")
     for key, value in item.items():
-        if key not in HANDLED and key != "PMID" and value not in (None, "", [], {}):
+        if key not in HANDLED and key not in ("PMID", "PMCID") and value not in (None, "", [], {}):
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             record.unknown_fields.append(UnknownField(key, text))
     return record

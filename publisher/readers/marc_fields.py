@@ -51,6 +51,7 @@ from publisher.identifiers import (
     clean_doi,
     clean_issn,
     clean_orcid,
+    clean_pmcid,
     find_trial_ids,
     orcid_checksum_ok,
 )
@@ -63,6 +64,7 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     SubjectTerm,
     UnknownField,
@@ -206,7 +208,7 @@ def read_article(
     source: SourceRef,
     hosts: HostIndex | None = None,
     seen: set[str] | None = None,
-) -> Record | ReadError:
+) -> Record | ReadError | Skipped:
     """The Record of an article, or a ReadError naming why this record is not one.
 
     `seen` holds the 001s of the file's earlier records: a repeated 001 does not name
@@ -221,14 +223,17 @@ def read_article(
             what = "a book (monograph)"
         elif kind in TYPE_NAMES:
             what += f" ({TYPE_NAMES[kind]}, Leader/06 {kind!r})"
-        return ReadError(
+        return Skipped(
             source,
             f"{about} is {what}, Leader/07 {level!r}: only articles (component parts, "
             "Leader/07 'a' or 'b') are published so far",
             field="Leader/07",
         )
-    if kind not in TEXT_TYPES:
-        return ReadError(
+    # An e-journal article is often catalogued as a computer file (Leader `nma`): with
+    # a host in 773 it is a component part of a journal, so an article all the same.
+    electronic_article = kind == "m" and bool(marc.get_fields("773"))
+    if kind not in TEXT_TYPES and not electronic_article:
+        return Skipped(
             source,
             f"{about} is {TYPE_NAMES.get(kind, 'not text')}, not an article (Leader/06 "
             f"{kind!r}): only articles are published so far",
@@ -429,6 +434,9 @@ def _orcid(record: Record, marc_field: pymarc.Field, name: str) -> str | None:
 # --- identifiers and links -----------------------------------------------------------
 
 
+_SYSTEM_NUMBER = re.compile(r"^\(([^)]+)\)\s*(\S+)$")
+
+
 def _identifiers(record: Record, marc: pymarc.Record) -> None:
     for marc_field in marc.get_fields("024"):
         scheme = (marc_field.get("2") or "").strip().lower()
@@ -439,9 +447,20 @@ def _identifiers(record: Record, marc: pymarc.Record) -> None:
             _set_doi(record, clean_doi(value), "024 $a")
         elif scheme in ("pmid", "pubmed"):
             record.pmid = record.pmid or value
+        elif scheme in ("pmc", "pmcid"):
+            record.pmcid = record.pmcid or clean_pmcid(value)
         for trial in find_trial_ids(value):
             if trial not in record.trials:
                 record.trials.append(trial)
+    for marc_field in marc.get_fields("035"):
+        # `(PubMed)26957754`, `(PMC)PMC3654245`: system numbers naming PubMed's ids.
+        for value in marc_field.get_subfields("a"):
+            if match := _SYSTEM_NUMBER.match(value.strip()):
+                source, number = match.group(1).lower(), match.group(2)
+                if source in ("pubmed", "pmid", "medline") and number.isdigit():
+                    record.pmid = record.pmid or number
+                elif source in ("pmc", "pmcid"):
+                    record.pmcid = record.pmcid or clean_pmcid(number)
     for marc_field in marc.get_fields("856"):
         if marc_field.indicator2 == "2":  # a related resource, not the article itself
             continue

@@ -1,5 +1,7 @@
 """MARCXML: a `<collection>` of `<record>`s, or one `<record>`, with or without the
-MARC 21 slim namespace (hbz/lobid exports have a bare `<record>` root).
+MARC 21 slim namespace (hbz/lobid exports have a bare `<record>` root), or an SRU
+`searchRetrieveResponse` whose records are MARCXML (OAI-PMH envelopes are the OAI-PMH
+reader's).
 
 Streamed with `lxml.etree.iterparse`, one `<record>` at a time, each freed once read;
 each record becomes a `pymarc.Record` and is mapped by `marc_fields`. A `#` in the
@@ -37,6 +39,8 @@ class MarcXmlReader:
 
     def sniff(self, head: bytes) -> bool:
         root = root_tag(head)
+        if root is not None and local_name(root) == "searchRetrieveResponse":
+            return MARC_NS.encode() in head  # an SRU response with MARCXML records
         if root is None or local_name(root) not in ("collection", "record"):
             return False
         if namespace(root) == MARC_NS:

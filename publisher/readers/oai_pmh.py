@@ -48,11 +48,12 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_inverted
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.names import agent_from_inverted, person_from_inverted
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.marc_fields import HostIndex
 from publisher.readers.marcxml import MARC_NS, read_element
 from publisher.readers.xmlstream import (
@@ -68,7 +69,7 @@ from publisher.readers.xmlstream import (
     syntax_error_item,
     text_of,
 )
-from publisher.text import mentions_case_report
+from publisher.text import mentions_case_report, page_bounds
 
 FORMAT_NAME = "oai-pmh"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -252,7 +253,7 @@ _JOURNAL_THEN_PART = re.compile(
 )
 
 
-def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError:
+def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError | Skipped:
     record = Record(source=where)
     values: dict[str, list[str]] = {}
     for node in dc:
@@ -265,8 +266,8 @@ def dublin_core(dc: Element, where: SourceRef) -> Record | ReadError:
     titles = values.get("title", [])
     record.title = titles[0] if titles else None
     record.warnings.extend(f"dc:title: another title {t!r} not published" for t in titles[1:])
-    record.authors.extend(person_from_inverted(v) for v in values.get("creator", []))
-    record.contributors.extend(person_from_inverted(v) for v in values.get("contributor", []))
+    record.authors.extend(agent_from_inverted(v) for v in values.get("creator", []))
+    record.contributors.extend(agent_from_inverted(v) for v in values.get("contributor", []))
     record.date = next(
         (d for v in values.get("date", []) if (d := parse_partial_date(v[:10]))), None
     )
@@ -291,12 +292,12 @@ def text_of_keep_lines(element: Element) -> str:
     return "".join(element.itertext())
 
 
-def _dc_type_error(record: Record) -> ReadError | None:
+def _dc_type_error(record: Record) -> Skipped | None:
     """A record typed only as something other than an article (a book, a thesis)."""
     specific = [t for t in record.formats if not GENERIC_TYPE.match(t.strip())]
     if not specific or any(ARTICLE_TYPE.search(t) for t in specific):
         return None
-    return ReadError(
+    return Skipped(
         record.source,
         f"dc:type {', '.join(specific)!r} is not an article: only articles are published",
         field="dc:type",
@@ -420,8 +421,8 @@ def doaj_article(article: Element, where: SourceRef) -> Record:
                 pass
             case _:
                 record.unknown_fields.append(UnknownField(f"oai_doaj:{name}", text))
-    if record.page_end == record.page_start:
-        record.page_end = None  # an article number given as both first and last page
+    # an article number given as both first and last page is a first page alone
+    set_pages(record, page_bounds(record.page_start, record.page_end))
     if journal:
         record.periodical = Periodical(journal, tuple(dict.fromkeys(issns)))
     elif issns:

@@ -23,7 +23,7 @@ Decisions (see the README paragraph in the issue report):
 * `DataBankList`: accession numbers that are trial registration numbers become trials;
   other data banks (GenBank, Dryad, ...) are kept as unknown fields (reported, not
   published). `GrantList` becomes funding (agency and grant numbers).
-* `PubmedBookArticle` (books and chapters) is rejected: only articles are published.
+* `PubmedBookArticle` (books and chapters) is skipped: only articles are published.
   `DeleteCitation` (update files) is reported as a notice; nothing is deleted.
 """
 
@@ -39,6 +39,7 @@ from publisher.identifiers import (
     clean_doi,
     clean_issn,
     clean_orcid,
+    clean_pmcid,
     find_trial_ids,
     orcid_checksum_ok,
 )
@@ -53,13 +54,14 @@ from publisher.model import (
     ReadError,
     ReadNotice,
     Record,
+    Skipped,
     SourceRef,
     SubjectTerm,
     TrialId,
     UnknownField,
 )
 from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem
+from publisher.readers.base import ReadItem, set_pages
 from publisher.readers.xmlstream import (
     REPLACEMENT,
     BrokenXml,
@@ -71,6 +73,7 @@ from publisher.readers.xmlstream import (
     root_tag,
     syntax_error_item,
 )
+from publisher.text import page_bounds, parse_pages, raised
 
 FORMAT_NAME = "pubmed-xml"
 ROOTS = {"PubmedArticleSet", "PubmedArticle", "MedlineCitationSet", "MedlineCitation"}
@@ -124,7 +127,7 @@ def _read_record(element: Element, where: SourceRef, source: XmlSource) -> ReadI
         pmids = ", ".join(_text(p) for p in element.iter("PMID"))
         return ReadNotice(where, f"DeleteCitation for PMID {pmids} is not applied")
     if element.tag == "PubmedBookArticle":
-        return ReadError(
+        return Skipped(
             where,
             "a PubmedBookArticle (book or chapter) is not an article: only articles are published",
             field="PubmedBookArticle",
@@ -185,6 +188,7 @@ def parse_article(element: Element, where: SourceRef) -> Record | ReadError:
     _journal(record, article, citation)
     _pages(record, article)
     record.doi = _doi(element, article)
+    record.pmcid = _pmcid(element)
     record.authors = _authors(record, article)
     record.publication_types = _unique(
         _text(t) for t in article.iterfind("PublicationTypeList/PublicationType")
@@ -214,10 +218,14 @@ def _flatten(node: Element) -> str:
             pieces.append(child.tail or "")
             continue
         tail = child.tail or ""
-        if child.tag in ("sub", "sup"):
+        name = child.tag.rsplit("}", 1)[-1]
+        if name in ("sub", "sup"):
             pieces[-1] = re.sub(r"\s*\n\s*$", "", pieces[-1])
-            pieces.append(" ".join(_flatten(child).split()))
+            pieces.append(raised(_flatten(child), name))  # 10<sup>-19</sup>: 10⁻¹⁹
             tail = re.sub(r"^\s*\n\s*", "", tail)
+        elif name in ("msup", "msub") and len(child) == 2:  # MathML: base, script
+            kind = "sup" if name == "msup" else "sub"
+            pieces.append(_flatten(child[0]) + raised(_flatten(child[1]), kind))
         else:
             pieces.append(_flatten(child))
         pieces.append(tail)
@@ -314,43 +322,15 @@ def _pub_date(record: Record, node: Element | None) -> PartialDate | None:
     return date
 
 
-_PAGE_RANGE = re.compile(
-    r"^(?P<p1>[A-Za-z]*)(?P<n1>\d+)(?P<s1>[A-Za-z]*)\s*[-\u2013]\s*"
-    r"(?P<p2>[A-Za-z]*)(?P<n2>\d+)(?P<s2>[A-Za-z]*)$"
-)
-
-
-def expand_medline_pages(text: str) -> tuple[str | None, str | None]:
-    """MEDLINE abbreviates page ranges: `107-14` -> (107, 114), `S1-5` -> (S1, S5).
-
-    Only the first range is taken (`107-14; discussion 115-6`); a single page or an
-    article number (`e0134826`) is a start page without an end.
-    """
-    first = re.split(r"[;,]", text.strip(), maxsplit=1)[0].strip()
-    if not first:
-        return None, None
-    match = _PAGE_RANGE.match(first)
-    if not match:
-        return first, None
-    n1, n2 = match.group("n1"), match.group("n2")
-    if len(n2) < len(n1):
-        n2 = n1[: len(n1) - len(n2)] + n2
-    start = match.group("p1") + n1 + match.group("s1")
-    end = (match.group("p2") or match.group("p1")) + n2 + match.group("s2")
-    return start, end
-
-
 def _pages(record: Record, article: Element) -> None:
     pagination = article.find("Pagination")
     if pagination is None:
         return
     start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
     if start:
-        record.page_start, record.page_end = start, end or None
-        return
-    medline = _text(pagination.find("MedlinePgn"))
-    if medline:
-        record.page_start, record.page_end = expand_medline_pages(medline)
+        set_pages(record, page_bounds(start, end))
+    else:
+        set_pages(record, parse_pages(_text(pagination.find("MedlinePgn"))))
 
 
 def _doi(element: Element, article: Element) -> str | None:
@@ -360,6 +340,14 @@ def _doi(element: Element, article: Element) -> str | None:
     for node in article.iterfind("ELocationID"):
         if node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y" and _text(node):
             return clean_doi(_text(node))
+    return None
+
+
+def _pmcid(element: Element) -> str | None:
+    """PubMed Central's id, from `ArticleIdList` (`<ArticleId IdType="pmc">`)."""
+    for node in element.iterfind("PubmedData/ArticleIdList/ArticleId"):
+        if node.get("IdType") == "pmc" and (pmcid := clean_pmcid(_text(node))):
+            return pmcid
     return None
 
 

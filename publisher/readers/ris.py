@@ -21,23 +21,23 @@ import rispy
 from rispy.config import TAG_KEY_MAPPING
 
 from publisher.dates import make_partial_date, parse_partial_date
-from publisher.identifiers import clean_doi, find_issns
+from publisher.identifiers import clean_doi, find_issns, find_pmcid, find_pmid
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
-    Organization,
     PartialDate,
     Periodical,
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.names import agent_from_name, person_from_parts
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import UNKNOWN, Entry, first, parser_options, read_tagged, values
-from publisher.text import mentions_case_report, split_page_range, strip_markup
+from publisher.text import mentions_case_report, page_bounds, parse_pages, strip_markup
 
 FORMAT_NAME = "ris"
 ARTICLE_TYPES = {
@@ -54,6 +54,7 @@ JOURNAL_TAGS = ("JF", "T2", "JO")
 ABBREVIATION_TAGS = ("JA", "J2", "J1")
 DATE_TAGS = ("PY", "Y1", "DA")
 ABSTRACT_TAGS = ("AB", "N2")
+ID_TAGS = ("AN", "U1", "U2", "N1", "M2", "C2", "C7")  # where PMIDs and PMCIDs hide
 # Read above or deliberately not published (attachments, access date, database, short title).
 HANDLED = {
     "TY", "ER", *TITLE_TAGS, *AUTHOR_TAGS, *CONTRIBUTOR_TAGS, *JOURNAL_TAGS,
@@ -83,7 +84,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     kind = str(entry.get("TY") or "").strip().upper()
     if kind not in ARTICLE_TYPES:
         what = TYPE_NAMES.get(kind, f"type {kind!r}" if kind else "no type")
-        return ReadError(
+        return Skipped(
             where,
             f"TY {kind or '(empty)'} is {what}, not a journal article: only articles are published",
             "TY",
@@ -97,9 +98,10 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     _periodical(record, entry)
     record.volume = first(entry, "VL")
     record.issue = first(entry, "IS", "CP")
-    record.page_start, record.page_end = split_page_range(first(entry, "SP"))
-    if end := first(entry, "EP"):
-        record.page_end = end
+    pages = parse_pages(first(entry, "SP"))
+    if (end := first(entry, "EP")) and not pages.end and not pages.pagination:
+        pages = page_bounds(pages.start, end)  # `SP 377`, `EP 86`: pages 377-386
+    set_pages(record, pages)
     record.date = _date(record, entry)
     _doi_and_links(record, entry)
     # A continuation line is a wrapped line of the same value: joined with a space.
@@ -117,6 +119,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
                 record.warnings.append(f"LA: unknown language {part.strip()!r} not published")
             elif tag not in record.languages:
                 record.languages.append(tag)
+    _hidden_ids(record, entry)
     # AN is the database's accession number; ID is the exporting library's own number.
     accession = first(entry, "AN")
     if accession:
@@ -129,9 +132,18 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     return record
 
 
+def _hidden_ids(record: Record, entry: Entry) -> None:
+    """PMID and PMCID where exporters hide them: `U1 26957754[pmid]`, `AN PMC3654245`,
+    `N1 PMID: ...` (a bare number is not taken for a PMID)."""
+    for value in values(entry, *ID_TAGS):
+        record.pmid = record.pmid or find_pmid(value)
+        record.pmcid = record.pmcid or find_pmcid(value)
+
+
 def _agents(names: list[str]) -> list[Agent]:
-    """`Family, Given[, Suffix]` is a person; a name without a comma is kept whole as an
-    organization (RIS writes personal names inverted; corporate names have no comma)."""
+    """`Family, Given[, Suffix]` is a person; a name without a comma is kept whole, as
+    an organization when `is_organization_name` says it is one ("SPRINT Research
+    Group"), else as a person known by that name alone."""
     agents: list[Agent] = []
     for name in names:
         if "," in name:
@@ -141,7 +153,7 @@ def _agents(names: list[str]) -> list[Agent]:
                 person = Person(f"{person.name} {suffix[0]}", person.family_name, person.given_name)
             agents.append(person)
         else:
-            agents.append(Organization(" ".join(name.split())))
+            agents.append(agent_from_name(name))
     return agents
 
 

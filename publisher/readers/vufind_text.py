@@ -41,12 +41,13 @@ from publisher.model import (
     Periodical,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
 from publisher.names import split_inverted_name_list
-from publisher.readers.base import ReadItem, decode_text, first_undecodable
-from publisher.text import mentions_case_report
+from publisher.readers.base import ReadItem, decode_text, first_undecodable, set_pages
+from publisher.text import mentions_case_report, page_bounds
 
 FORMAT_NAME = "vufind-text"
 
@@ -243,7 +244,7 @@ class _RawField:
     values: list[str] = field(default_factory=list)
 
 
-def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
+def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError | Skipped:
     """One page's lines -> Record; problems become warnings or kept unknown fields.
 
     A page of another format (a book, a journal) is a ReadError: publishing it as an
@@ -289,7 +290,7 @@ def parse_page(lines: list[str], source: SourceRef) -> Record | ReadError:
     others = [f for f in record.formats if f.lower() not in ARTICLE_FORMATS]
     if others:
         message = f"format {', '.join(others)!r} is not an article: only articles are published"
-        return ReadError(source, message, field="Format")
+        return Skipped(source, message, field="Format")
     return record
 
 
@@ -395,7 +396,7 @@ def _apply_published_in(record: Record, value: str) -> None:
     if issue := _ISSUE.search(rest):
         record.issue = issue.group(1).strip()
     if pages := _PAGES.search(rest):
-        record.page_start, record.page_end = pages.group(1), pages.group(2)
+        set_pages(record, page_bounds(pages.group(1), pages.group(2)))
 
 
 def _add_issns(record: Record, issns: list[str]) -> None:

@@ -20,7 +20,13 @@ from rispy import WokParser
 from rispy.config import WOK_TAG_KEY_MAPPING
 
 from publisher.dates import make_partial_date, month_number
-from publisher.identifiers import clean_doi, clean_orcid, find_issns, orcid_checksum_ok
+from publisher.identifiers import (
+    clean_doi,
+    clean_orcid,
+    find_issns,
+    find_pmid,
+    orcid_checksum_ok,
+)
 from publisher.languages import to_language_tag
 from publisher.model import (
     Agent,
@@ -31,13 +37,14 @@ from publisher.model import (
     Person,
     ReadError,
     Record,
+    Skipped,
     SourceRef,
     UnknownField,
 )
-from publisher.names import person_from_parts
-from publisher.readers.base import ReadItem, claim_source_id
+from publisher.names import agent_from_name, person_from_parts
+from publisher.readers.base import ReadItem, claim_source_id, set_pages
 from publisher.readers.tagged import Entry, first, parser_options, read_tagged, values
-from publisher.text import mentions_case_report
+from publisher.text import Pages, mentions_case_report, page_bounds, parse_pages
 
 FORMAT_NAME = "wos-tagged"
 PUBLICATION_TYPES = {"J": "journal", "B": "book", "S": "book in series", "P": "patent"}
@@ -45,7 +52,7 @@ PUBLICATION_TYPES = {"J": "journal", "B": "book", "S": "book in series", "P": "p
 # categories), the reprint address and e-mails, and delivery numbers: not published.
 HANDLED = {
     "PT", "ER", "AU", "AF", "CA", "TI", "SO", "JI", "J9", "LA", "DT", "DE", "ID", "AB",
-    "C1", "OI", "FU", "SN", "EI", "PD", "PY", "VL", "IS", "BP", "EP", "AR", "DI", "PM",
+    "C1", "OI", "FU", "SN", "EI", "PD", "PY", "VL", "IS", "BP", "EP", "AR", "DI", "PM", "PS",
     "UT", "RP", "EM", "RI", "CR", "NR", "TC", "Z9", "U1", "U2", "PU", "PI", "PA", "PG",
     "WC", "SC", "GA", "DA", "OA", "HC", "HP", "EA", "EY", "FN", "VR", "EF",
 }  # fmt: skip
@@ -78,7 +85,7 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     if kind != "J":
         what = PUBLICATION_TYPES.get(kind, f"type {kind!r}")
         message = f"PT {kind or '(empty)'} is a {what} record, not a journal article"
-        return ReadError(where, f"{message}: only articles are published", "PT")
+        return Skipped(where, f"{message}: only articles are published", "PT")
     title = _joined(entry, "TI")
     if not title:
         return ReadError(where, "the record has no title (TI)", "TI")
@@ -88,12 +95,12 @@ def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:
     _periodical(record, entry)
     record.volume = first(entry, "VL")
     record.issue = first(entry, "IS")
-    record.page_start = first(entry, "BP") or first(entry, "AR")
-    record.page_end = first(entry, "EP") if first(entry, "BP") else None
+    set_pages(record, _pages(entry))
     record.date = _date(record, entry)
     if doi := first(entry, "DI"):
         record.doi = clean_doi(doi)
-    record.pmid = first(entry, "PM")
+    # MEDLINE records say their PMID in UT (`MEDLINE:16735938`) when PM is missing.
+    record.pmid = first(entry, "PM") or find_pmid(first(entry, "UT"))
     record.abstract = _joined(entry, "AB") or None
     for language in _joined(entry, "LA").split(";"):
         if language.strip():
@@ -123,8 +130,8 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
     """Full names (AF) where given, else the short ones (AU); group authors (CA) after.
     ORCID iDs (OI `Name/iD;`) and bracketed addresses (C1 `[Name; Name] Place`) are
     matched to the authors by name."""
-    names = values(entry, "AF") or values(entry, "AU")
-    short = values(entry, "AU")
+    names = _names(entry, "AF") or _names(entry, "AU")
+    short = _names(entry, "AU")
     orcids = _by_name(_joined(entry, "OI"), record)
     places: dict[str, list[str]] = {}
     for line in values(entry, "C1"):
@@ -136,6 +143,9 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
     agents: list[Agent] = []
     for index, name in enumerate(names):
         family, comma, given = name.partition(",")  # WoS writes every name inverted
+        if not comma and isinstance(agent := agent_from_name(name), Organization):
+            agents.append(agent)  # a group name among the authors, in its place
+            continue
         person = person_from_parts(family, given) if comma else Person(" ".join(name.split()))
         keys = {_key(name), _key(short[index]) if index < len(short) else ""}
         orcid = next((orcids[k] for k in keys if k in orcids), None)
@@ -143,6 +153,22 @@ def _authors(record: Record, entry: Entry) -> list[Agent]:
         agents.append(Person(person.name, person.family_name, person.given_name, orcid, found))
     agents.extend(Organization(name) for name in values(entry, "CA"))
     return agents
+
+
+def _pages(entry: Entry) -> Pages:
+    """BP/EP (first, last page), else AR (article number), else PS (the page text of
+    MEDLINE-sourced records, abbreviated as MEDLINE writes it: `411-22`)."""
+    if first(entry, "BP"):
+        return page_bounds(first(entry, "BP"), first(entry, "EP"))
+    if article := first(entry, "AR"):
+        return Pages(article)
+    return parse_pages(first(entry, "PS"))
+
+
+def _names(entry: Entry, tag: str) -> list[str]:
+    """One name a line; exports made from MEDLINE put several on one line, separated by
+    `;` (`AU Joffe, Hadine; Hall, Janet E; ...`)."""
+    return [n.strip() for line in values(entry, tag) for n in line.split(";") if n.strip()]
 
 
 def _key(name: str) -> str:

@@ -162,7 +162,7 @@ class ShaclValidator:
             return [], report
         # A node reached by two targets is reported twice by pyshacl: keep one of each.
         unique = set(self._violations(report, data))
-        return sorted(unique, key=lambda v: (v.focus, v.path or "", v.message)), report
+        return sorted(unique, key=_order), report
 
     def _violations(self, report: Graph, data: Graph) -> Iterable[Violation]:
         for result in report.subjects(SHACL.resultSeverity, None):
@@ -203,3 +203,10 @@ class ShaclValidator:
         text = str(term or "")
         local = text.rsplit("#", 1)[-1]
         return local.removesuffix("ConstraintComponent")
+
+
+def _order(violation: Violation) -> tuple[str, str, str, str, str]:
+    """A total order of violations: two results may differ in their value alone (a
+    person with two names), and pyshacl gives them in no fixed order."""
+    v = violation
+    return (v.focus, v.path or "", v.message, v.value or "", v.constraint)

@@ -5,12 +5,13 @@ numbers are those of the published data, whichever runs produced it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
-from publisher.mapping.vocab import PUB, RDF, SH, XSD
+from publisher.mapping.vocab import PUB, RDF, SCHEMA, SH, XSD
 from publisher.store.base import Store
 
 
@@ -18,7 +19,9 @@ from publisher.store.base import Store
 class FormatCount:
     format: str
     accepted: int
-    rejected: int
+    rejected: int  # failed the SHACL shapes (a validation report graph each)
+    parse_errors: int = 0  # could not be read (pub:UnreadRecord, reason "parse error")
+    skipped: int = 0  # read, but not articles (pub:UnreadRecord, reason "out of scope")
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,71 @@ def format_counts(store: Store) -> list[FormatCount]:
           GRAPH ?g {{ ?g a <{SH}ValidationReport> ; <{PUB}sourceFormat> ?format }}
         }} GROUP BY ?format""",
     )
-    names = sorted(set(accepted) | set(rejected))
-    return [FormatCount(n, accepted.get(n, 0), rejected.get(n, 0)) for n in names]
+    unread = _unread_counts(store)
+    parse_errors = {f: n for (f, reason), n in unread.items() if reason == PARSE_ERROR}
+    skipped = {f: n for (f, reason), n in unread.items() if reason == OUT_OF_SCOPE}
+    names = sorted(set(accepted) | set(rejected) | set(parse_errors) | set(skipped))
+    return [
+        FormatCount(
+            n, accepted.get(n, 0), rejected.get(n, 0), parse_errors.get(n, 0), skipped.get(n, 0)
+        )
+        for n in names
+    ]
+
+
+# Why a record that reached no graph of its own was not published.
+PARSE_ERROR = "parse error"
+OUT_OF_SCOPE = "out of scope"
+UNREAD_RECORD = NamedNode(f"{PUB}UnreadRecord")
+_REASON = NamedNode(f"{PUB}notPublishedReason")
+
+
+def unread_graph(base_uri: str, path: str) -> NamedNode:
+    """The graph that lists one input file's records that were not read into a record
+    graph (parse errors) or were skipped (not articles): replaced at each ingest of the
+    file, so its counts are those of the file's last ingest."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    return NamedNode(f"{base_uri}graph/unread/{digest}")
+
+
+@dataclass(frozen=True)
+class Unread:
+    """One record of a file that has no graph of its own."""
+
+    format: str
+    file: str
+    position: int
+    reason: str  # PARSE_ERROR or OUT_OF_SCOPE
+    message: str
+
+
+def unread_triples(entries: list[Unread]) -> list[Triple]:
+    triples: list[Triple] = []
+    for entry in entries:
+        node = BlankNode()
+        triples += [
+            Triple(node, NamedNode(RDF + "type"), UNREAD_RECORD),
+            Triple(node, NamedNode(f"{PUB}sourceFormat"), Literal(entry.format or "unknown")),
+            Triple(node, NamedNode(f"{PUB}sourceFile"), Literal(entry.file)),
+            Triple(
+                node,
+                NamedNode(f"{PUB}recordPosition"),
+                Literal(str(entry.position), datatype=NamedNode(XSD + "integer")),
+            ),
+            Triple(node, _REASON, Literal(entry.reason)),
+            Triple(node, NamedNode(f"{SCHEMA}description"), Literal(entry.message)),
+        ]
+    return triples
+
+
+def _unread_counts(store: Store) -> dict[tuple[str, str], int]:
+    result = store.query(f"""
+        SELECT ?format ?reason (COUNT(?r) AS ?n) WHERE {{
+          GRAPH ?g {{ ?r a <{UNREAD_RECORD.value}> ; <{PUB}sourceFormat> ?format ;
+                        <{_REASON.value}> ?reason }}
+        }} GROUP BY ?format ?reason""")
+    assert isinstance(result, QuerySolutions)
+    return {(_text(row["format"]), _text(row["reason"])): int(_text(row["n"])) for row in result}
 
 
 def constraint_counts(store: Store) -> list[ConstraintCount]:
