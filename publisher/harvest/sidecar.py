@@ -671,6 +671,25 @@ class Sidecar:
             return None
         return (int(counted[0]) if counted else 0), [(r[0], r[1]) for r in rows]
 
+    def listed_by_prefix(self, cls: str, prefix: str, limit: int) -> list[tuple[str, str]]:
+        """(IRI, label) of resources listed under the class whose label starts with
+        `prefix` (case ignored), in listing order: a range of the listing index, for
+        autocompletion (the reconciliation service's suggest). Empty without the index."""
+        key = prefix.lower()
+        try:
+            with self._reader() as db:
+                if db is None or not key:
+                    return []
+                rows = db.execute(
+                    "SELECT iri, label FROM listed WHERE class = ? AND sort_key >= ?"
+                    " AND sort_key < ? ORDER BY sort_key, iri LIMIT ?",
+                    (cls, key, key + "\U0010ffff", limit),
+                ).fetchall()
+        except sqlite3.DatabaseError as error:
+            log.warning("side database %s unreadable: %s", self.path, error)
+            return []
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def resource_state(self, iri: str) -> bool | None:
         """True: published; False: published once and since removed (a tombstone);
         None: never published."""
