@@ -212,9 +212,7 @@ def create_app(settings: Settings, store: Store, executor: QueryExecutor | None 
     )  # VoID, sitemaps, dumps, change feed, search: also before the catch-all route
     # /articles, /people, ...: from the side database's listing index when it has one
     listings.add_routes(app, base, store, _templates, _media_type, harvested.sidecar)
-    app.include_router(
-        reconcile.router(base, settings.title, store, harvested.sidecar), prefix="/reconcile"
-    )
+    reconcile.add_routes(app, base, settings.title, store, harvested.sidecar)  # OpenRefine
 
     @app.get(f"/{ONTOLOGY_PATH}", summary="The publisher's own vocabulary")
     async def ontology_document(request: Request) -> Response:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import escape
 from pyoxigraph import NamedNode, QuerySolutions
@@ -41,6 +41,7 @@ from publisher.store.base import Store
 from publisher.web.errors import ClientError
 from publisher.web.resolve import SCHEMES, resolve
 
+PATH = "/reconcile"
 MAX_QUERIES = 100  # one batch; OpenRefine sends 10 at a time
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -585,7 +586,7 @@ PREVIEW_POLICY = "; ".join(
 )
 
 
-def preview_html(reconciler: Reconciler, entity: Entity) -> str:
+def preview_html(entity: Entity) -> str:
     """A small page about the entity, every piece of record text escaped."""
     rows = [("Type", entity.type.name), ("Year", entity.year), ("Journal", entity.journal)]
     authors = [name for name, _ in entity.authors]
@@ -665,10 +666,12 @@ def by_prefix(items: Iterable[tuple[str, str, str]], prefix: str) -> list[dict[s
 # --- the routes ---------------------------------------------------------------------------
 
 
-def router(base: str, title: str, store: Store, sidecar: Sidecar) -> APIRouter:
-    """The service's routes, to be included with prefix /reconcile (before the catch-all)."""
+def add_routes(app: FastAPI, base: str, title: str, store: Store, sidecar: Sidecar) -> None:
+    """Register /reconcile and its preview and suggest routes (before the catch-all route;
+    on the application itself, as the other route modules do, so that every route is
+    listed in `app.routes`)."""
     reconciler = Reconciler(base, store, sidecar)
-    routes = APIRouter()
+
     errors: Answers = {
         400: {"description": "Bad request: the message says what is wrong", **TEXT_ERROR}
     }
@@ -691,8 +694,8 @@ def router(base: str, title: str, store: Store, sidecar: Sidecar) -> APIRouter:
         answer = await run_in_threadpool(_answer_batch, reconciler, batch)
         return JSONResponse(answer)
 
-    routes.add_api_route(
-        "",
+    app.add_api_route(
+        PATH,
         service,
         methods=["GET", "POST"],
         summary="Reconciliation service (W3C Entity Reconciliation API 0.2, as OpenRefine "
@@ -701,8 +704,8 @@ def router(base: str, title: str, store: Store, sidecar: Sidecar) -> APIRouter:
         openapi_extra=form_body,
     )
 
-    @routes.get(
-        "/preview",
+    @app.get(
+        PATH + "/preview",
         summary="Reconciliation preview: a small HTML page about one entity",
         responses={
             200: {
@@ -720,12 +723,12 @@ def router(base: str, title: str, store: Store, sidecar: Sidecar) -> APIRouter:
         found = await run_in_threadpool(reconciler.entities, [iri])
         if iri not in found:
             raise ClientError(404, f"no article, person, periodical or trial has the id {id!r}")
-        html = preview_html(reconciler, found[iri])
+        html = preview_html(found[iri])
         return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_POLICY})
 
     suggest_answers: Answers = {200: {"description": "Suggestions", **JSON_ANSWER}, **errors}
 
-    @routes.get("/suggest/entity", summary="Suggest entities by name prefix",
+    @app.get(PATH + "/suggest/entity", summary="Suggest entities by name prefix",
                 responses=suggest_answers)  # fmt: skip
     async def suggest_entity(prefix: str = "", type: str = "", limit: int = 10) -> Response:
         types = parse_types("suggest:", type or None)
@@ -733,17 +736,15 @@ def router(base: str, title: str, store: Store, sidecar: Sidecar) -> APIRouter:
         found = await run_in_threadpool(suggest_entities, reconciler, prefix, types, count)
         return JSONResponse({"result": found})
 
-    @routes.get("/suggest/type", summary="Suggest types", responses=suggest_answers)
+    @app.get(PATH + "/suggest/type", summary="Suggest types", responses=suggest_answers)
     async def suggest_type(prefix: str = "") -> Response:
         items = [(t.id, t.name, f"schema:{t.cls[len(SCHEMA) :]}") for t in TYPES.values()]
         return JSONResponse({"result": by_prefix(items, prefix)})
 
-    @routes.get("/suggest/property", summary="Suggest properties", responses=suggest_answers)
+    @app.get(PATH + "/suggest/property", summary="Suggest properties", responses=suggest_answers)
     async def suggest_property(prefix: str = "") -> Response:
         items = [(p.id, p.name, p.description) for p in PROPERTIES.values()]
         return JSONResponse({"result": by_prefix(items, prefix)})
-
-    return routes
 
 
 async def _form(request: Request) -> FormData:
