@@ -306,3 +306,21 @@ def test_preview_escapes_record_text() -> None:
     html = preview_html(entity)
     assert "<script>alert" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_identifier_that_names_nobody_casts_doubt(service: str) -> None:
+    """The exact name, but an ORCID iD we do not publish: a candidate, not a match."""
+    batch = {"q0": refine_query("Peter Mohr", "person", orcid="0000-0002-1825-0097")}
+    best = openrefine_post(service, batch).json()["q0"]["result"][0]
+    assert best["id"] == MOHR and best["score"] == 100 and best["match"] is False
+
+
+def test_a_misspelt_title_still_finds_its_article(service: str) -> None:
+    """No record has every word (a typo): the longest words, any of them, find it."""
+    batch = {
+        "q0": refine_query("Automated quantitativ histology of Arabidopsis hypocotyls", "article")
+    }
+    results = openrefine_post(service, batch).json()
+    conforms("reconciliation-result-batch", results)
+    best = results["q0"]["result"][0]
+    assert best["id"] == ELIFE and best["match"] is False and best["score"] > 50

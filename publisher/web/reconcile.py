@@ -46,6 +46,7 @@ MAX_QUERIES = 100  # one batch; OpenRefine sends 10 at a time
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 FTS_ROWS = 20  # full-text matches looked at per query (articles, or the articles of people)
+OR_WORDS = 4  # words of a query that no record has all of, tried one by one
 NAME_WEIGHT = 2.0  # the name counts as much as two agreeing properties
 MATCH_SCORE = 100.0
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -315,14 +316,18 @@ def _normal_issn(text: str) -> str:
 def score(query: Query, entity: Entity) -> tuple[float, bool]:
     """The documented rule (docs/reconciliation.md): name similarity weighted 2, each
     applicable property's agreement 1, as a percentage; `match` when the normalised
-    name is the query's and every applicable property agrees fully (the caller then
-    checks no other candidate is as good)."""
+    name is the query's, every applicable property agrees fully and no identifier of
+    its type was given (it would have named it) (the caller then checks no other
+    candidate is as good)."""
     applicable = [(p, v) for p, v in query.properties if p.id in AGREEMENT[entity.type.id]]
     agreements = [agreement(p, v, entity) for p, v in applicable]
     if query.text:
         name = similarity(query.text, entity.name)
         total = (NAME_WEIGHT * name + sum(agreements)) / (NAME_WEIGHT + len(agreements))
-        exact = normalise(query.text) == normalise(entity.name) and all(a == 1 for a in agreements)
+        # An identifier of its type was given and names something else (or nothing).
+        doubted = any(p.names == entity.type.id for p, _ in query.properties)
+        same = normalise(query.text) == normalise(entity.name)
+        exact = same and all(a == 1 for a in agreements) and not doubted
     else:
         total = sum(agreements) / len(agreements) if agreements else 0.0
         exact = False
@@ -402,9 +407,12 @@ class Reconciler:
 
     def fts(self, column: str, words: list[str]) -> list[tuple[str, str]]:
         """(IRI, kind) of the best full-text matches of all the words in the column, or
-        (when none has all of them) of any of them."""
-        for joiner in (" AND ", " OR "):
-            match = joiner.join(f'{column} : "{word}"' for word in words)
+        (when none has all of them: a typo, a word the record lacks) of any of its
+        OR_WORDS longest words: longer words are rarer, and an OR of common words would
+        rank half the index (the side database stops a search at three seconds)."""
+        longest = sorted(words, key=len, reverse=True)[:OR_WORDS]
+        for joiner, chosen in ((" AND ", words), (" OR ", longest)):
+            match = joiner.join(f'{column} : "{word}"' for word in chosen)
             try:
                 _, rows = self.sidecar.search(match, FTS_ROWS, 0)
             except SearchTooBroad:
