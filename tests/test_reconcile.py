@@ -11,13 +11,14 @@ The server is a real `publisher serve` process holding every example record
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
-from conftest import LiveServer
+from conftest import BASE, EXAMPLES, LiveServer, run_cli, shared_path, start_server, stop_server
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
@@ -324,3 +325,47 @@ def test_a_misspelt_title_still_finds_its_article(service: str) -> None:
     conforms("reconciliation-result-batch", results)
     best = results["q0"]["result"][0]
     assert best["id"] == ELIFE and best["match"] is False and best["score"] > 50
+
+
+@pytest.fixture(scope="module")
+def trials_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server holding the examples and the shared PubMed and ClinicalTrials.gov
+    samples: PMIDs, and trials with titles and start dates."""
+    samples = [shared_path("samples", "pubmed"), shared_path("samples", "ctgov")]
+    store = tmp_path_factory.mktemp("reconcile") / "store"
+    paths = [*map(str, sorted(EXAMPLES.glob("*.txt"))), *map(str, samples)]
+    result = run_cli("ingest", "--store", str(store), "--base-uri", BASE, *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+    process, server = start_server(store)
+    yield server.url + "/reconcile"
+    stop_server(process)
+
+
+def test_trials_and_pmids(trials_service: str) -> None:
+    batch = {
+        # The PMID column; the title column says something else entirely.
+        "q0": refine_query("a wrong title", "article", pmid="22663011"),
+        # A column of PMIDs as the query text.
+        "q1": refine_query("29768149", "article"),
+        # A trial by (part of) its title, with the year it started.
+        "q2": refine_query("Toca 511 retroviral replicating vector Toca FC", "trial", year="2016"),
+        "q3": refine_query("BL-B01D1 versus docetaxel EGFR wild-type NSCLC", "trial"),
+        # Its secondary number is no trial number we know: the title finds it.
+        "q4": refine_query("Abexinostat Pembrolizumab", "trial", nct="NCT99999999"),
+    }
+    conforms("reconciliation-query-batch", batch)
+    results = openrefine_post(trials_service, batch).json()
+    conforms("reconciliation-result-batch", results)
+    top = {key: value["result"][0] for key, value in results.items()}
+    assert {key: hit["id"] for key, hit in top.items()} == {
+        "q0": MELANOMA,
+        "q1": ASTHMA,
+        "q2": "trial/nct/NCT02576665",
+        "q3": "trial/nct/NCT06382129",
+        "q4": "trial/nct/NCT03590054",
+    }
+    assert [top[k]["match"] for k in ("q0", "q1", "q2", "q3", "q4")] == [
+        True, True, False, False, False
+    ]  # fmt: skip
+    assert top["q2"]["score"] > top["q3"]["score"] > 0
+    assert top["q2"]["description"].startswith("2016")

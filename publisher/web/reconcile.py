@@ -43,6 +43,7 @@ from publisher.web.resolve import SCHEMES, resolve
 
 PATH = "/reconcile"
 MAX_QUERIES = 100  # one batch; OpenRefine sends 10 at a time
+MAX_TEXT = 1000  # characters of a query or value compared (difflib's cost is quadratic)
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 FTS_ROWS = 20  # full-text matches looked at per query (articles, or the articles of people)
@@ -188,7 +189,9 @@ def _query(key: str, value: object) -> Query:
     properties = _properties(key, value.get("properties", []))
     if not text.strip() and not properties:
         raise ClientError(400, f"{key} needs a query string or properties")
-    return Query(text.strip(), parse_types(key, value.get("type")), _limit(key, value), properties)
+    return Query(
+        text.strip()[:MAX_TEXT], parse_types(key, value.get("type")), _limit(key, value), properties
+    )
 
 
 def parse_types(key: str, raw: object) -> tuple[EntityType, ...]:
@@ -242,11 +245,12 @@ def _values(key: str, raw: object) -> list[str]:
     for item in items:
         if isinstance(item, dict):
             item = item.get("name") or item.get("id")
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
+        if isinstance(item, bool):
+            item = "true" if item else "false"
+        if not isinstance(item, str | int | float):
             raise ClientError(400, f"{key} a property value must be text or a number")
-        values.append(
-            str(int(item)) if isinstance(item, float) and item.is_integer() else str(item)
-        )
+        text = str(int(item)) if isinstance(item, float) and item.is_integer() else str(item)
+        values.append(text[:MAX_TEXT])
     return values
 
 
