@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT7
 
 from publisher.web.reconcile import (
     TYPES,
+    Author,
     Entity,
     author_agreement,
     preview_html,
@@ -188,6 +189,8 @@ def test_openrefine_session(service: str, live_server: LiveServer) -> None:
     assert "frame-ancestors *" in preview.headers["content-security-policy"]
     assert "Improved survival with MEK inhibition in BRAF-mutated melanoma" in preview.text
     assert "The New England journal of medicine" in preview.text and "2012" in preview.text
+    # The first authors in the author list's order (person /10 does not come before /2).
+    assert "Keith T Flaherty; Caroline Robert; Peter Hersey; Paul Nathan" in preview.text
 
     entity = manifest["suggest"]["entity"]
     suggest = served(live_server, entity["service_url"] + entity["service_path"])
@@ -303,7 +306,7 @@ def test_scoring_rule() -> None:
 
 def test_preview_escapes_record_text() -> None:
     entity = Entity("http://example.org/article/x", TYPES["article"], "<script>alert(1)</script>")
-    entity.authors.append(('"><img src=x onerror=alert(1)>', ""))
+    entity.authors.append(Author("http://example.org/p/1", '"><img src=x onerror=alert(1)>', ""))
     html = preview_html(entity)
     assert "<script>alert" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -142,6 +142,13 @@ class Query:
     properties: list[tuple[Property, list[str]]]
 
 
+@dataclass(frozen=True)
+class Author:
+    iri: str
+    name: str
+    orcid: str  # the iD, or ""
+
+
 @dataclass
 class Entity:
     """What scoring and the preview need to know of one candidate."""
@@ -150,8 +157,9 @@ class Entity:
     type: EntityType
     name: str = ""
     year: str = ""
-    authors: list[tuple[str, str]] = field(default_factory=list)  # (name, ORCID iD or "")
+    authors: list[Author] = field(default_factory=list)  # in author-list order
     journal: str = ""
+    journal_iri: str = ""
     issns: list[str] = field(default_factory=list)  # its own, or its journal's
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (propertyID, value)
 
@@ -293,12 +301,12 @@ def _agree(prop: Property, value: str, entity: Entity) -> float:
         gap = abs(int(given) - int(have))
         return 1.0 if gap == 0 else 0.5 if gap == 1 else 0.0
     if prop.id == "author":
-        return max((author_agreement(value, name) for name, _ in entity.authors), default=0.0)
+        return max((author_agreement(value, a.name) for a in entity.authors), default=0.0)
     if prop.id == "issn":
         return 1.0 if _normal_issn(value) in {_normal_issn(i) for i in entity.issns} else 0.0
     if prop.id == "orcid":
         wanted = value.strip().rsplit("/", 1)[-1].upper()
-        return 1.0 if wanted in {orcid.upper() for _, orcid in entity.authors if orcid} else 0.0
+        return 1.0 if wanted in {a.orcid.upper() for a in entity.authors if a.orcid} else 0.0
     return 0.0
 
 
@@ -500,11 +508,13 @@ class Reconciler:
         by_iri = {e.iri: e for e in articles}
         for row in rows:
             orcid = row["orcid"].value[len(_ORCID_IRI) :] if row["orcid"] is not None else ""
-            by_iri[row["i"].value].authors.append((row["n"].value, orcid))
+            by_iri[row["i"].value].authors.append(Author(row["p"].value, row["n"].value, orcid))
+        for entity in articles:
+            entity.authors.sort(key=lambda a: _natural(a.iri))
 
     def _journals(self, articles: list[Entity]) -> None:
         rows = self._select(
-            "SELECT ?i ?n ?s WHERE { VALUES ?i { %s } ?i schema:isPartOf+ ?j ."
+            "SELECT ?i ?j ?n ?s WHERE { VALUES ?i { %s } ?i schema:isPartOf+ ?j ."
             " ?j a schema:Periodical OPTIONAL { ?j schema:name ?n }"
             " OPTIONAL { ?j schema:issn ?s } }",
             [e.iri for e in articles],
@@ -512,6 +522,7 @@ class Reconciler:
         by_iri = {e.iri: e for e in articles}
         for row in rows:
             entity = by_iri[row["i"].value]
+            entity.journal_iri = row["j"].value
             if row["n"] is not None:
                 entity.journal = row["n"].value
             if row["s"] is not None and row["s"].value not in entity.issns:
@@ -538,6 +549,12 @@ class Reconciler:
 
     def iri_of(self, entity_id: str) -> str:
         return entity_id if "://" in entity_id else self.base + entity_id.lstrip("/")
+
+
+def _natural(iri: str) -> tuple[object, ...]:
+    """Sort key: numbers compared as numbers, so that the authors minted from positions
+    in the author list (`…/2`, `…/10`) keep its order."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", iri))
 
 
 def _fallback_name(entity: Entity) -> str:
@@ -601,7 +618,7 @@ PREVIEW_POLICY = "; ".join(
 def preview_html(entity: Entity) -> str:
     """A small page about the entity, every piece of record text escaped."""
     rows = [("Type", entity.type.name), ("Year", entity.year), ("Journal", entity.journal)]
-    authors = [name for name, _ in entity.authors]
+    authors = [a.name for a in entity.authors]
     if authors:
         shown = "; ".join(authors[:6]) + (
             f"; … ({len(authors)} in all)" if len(authors) > 6 else ""
