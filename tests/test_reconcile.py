@@ -208,6 +208,57 @@ def test_openrefine_session(service: str, live_server: LiveServer) -> None:
     assert [p["id"] for p in properties["result"]] == ["orcid"]
 
 
+def test_data_extension(service: str) -> None:
+    """OpenRefine's "Add columns from reconciled values": the properties proposed for a
+    type, then their values for reconciled ids (posted as the form field `extend`)."""
+    proposed = httpx.get(service + "/extend/propose", params={"type": "article"}).json()
+    conforms("data-extension-property-proposal", proposed)
+    assert proposed["type"] == "article"
+    assert [p["id"] for p in proposed["properties"]] == [
+        "doi", "pmid", "issn", "author", "year", "journal"
+    ]  # fmt: skip
+    missing = "article/doi/10.1/nothing"
+    query = {
+        "ids": [MELANOMA, TRIAL, missing],
+        "properties": [{"id": p} for p in ("doi", "year", "author", "journal", "issn", "nct")],
+    }
+    conforms("data-extension-query", query)
+    body = "extend=" + quote(json.dumps(query), safe="")
+    answer = httpx.post(service, content=body.encode(), headers=FORM)
+    assert answer.status_code == 200, answer.text
+    extended = answer.json()
+    conforms("data-extension-response", extended)
+    assert [m["id"] for m in extended["meta"]] == [
+        "doi",
+        "year",
+        "author",
+        "journal",
+        "issn",
+        "nct",
+    ]
+    assert extended["meta"][2]["type"] == {"id": "person", "name": "Person"}
+    melanoma = extended["rows"][MELANOMA]
+    assert melanoma["doi"] == [{"str": "10.1056/NEJMoa1203421"}]
+    assert melanoma["year"] == [{"int": 2012}]
+    assert melanoma["journal"] == [{"id": NEJM, "name": "The New England journal of medicine"}]
+    assert sorted(c["str"] for c in melanoma["issn"]) == ["0028-4793", "1533-4406"]
+    assert melanoma["nct"] == []  # an article has no registration number of its own
+    authors = [cell["name"] for cell in melanoma["author"]]
+    assert len(authors) == 26 and authors.index("Keith T Flaherty") < authors.index("Kiran Patel")
+    assert {"id": MOHR, "name": "Peter Mohr"} in melanoma["author"]
+    assert extended["rows"][TRIAL]["nct"] == [{"str": "NCT02349698"}]
+    assert extended["rows"][missing] == {p["id"]: [] for p in query["properties"]}
+    for bad, message in [
+        ("{", "extend is not JSON"),
+        ('{"ids": "x", "properties": []}', "ids must be a list"),
+        ('{"ids": [], "properties": [{"id": "colour"}]}', "unknown properties"),
+    ]:
+        refused = httpx.post(service, data={"extend": bad})
+        assert refused.status_code == 400 and message in refused.text, refused.text
+    both = httpx.post(service, data={"extend": "{}", "queries": "{}"})
+    assert both.status_code == 400 and "not both" in both.text
+
+
 def test_queries_as_a_query_parameter(service: str) -> None:
     queries = json.dumps({"a": {"query": "10.3389/fonc.2021.699946", "limit": 1}})
     for answer in (

@@ -43,6 +43,7 @@ from publisher.web.resolve import SCHEMES, resolve
 
 PATH = "/reconcile"
 MAX_QUERIES = 100  # one batch; OpenRefine sends 10 at a time
+MAX_EXTEND = 500  # entity ids in one data extension request
 MAX_TEXT = 1000  # characters of a query or value compared (difflib's cost is quadratic)
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -116,15 +117,34 @@ PROPERTIES = {
         ),
         Property("author", "Author", "An author's name (articles)"),
         Property("year", "Year", "Year published (articles) or started (trials)"),
+        Property("journal", "Journal", "The article's journal (its title)"),
     )
 }
 # Properties compared with a candidate that the identifier does not name (per type).
 AGREEMENT = {
-    "article": ("author", "year", "issn", "orcid"),
+    "article": ("author", "year", "journal", "issn", "orcid"),
     "trial": ("year",),
     "person": (),
     "periodical": (),
 }
+# Data extension (OpenRefine's "Add columns from reconciled values"): the properties
+# each type has values of; the published identifiers' propertyIDs; entity-valued ones.
+EXTENSIBLE = {
+    "article": ("doi", "pmid", "year", "author", "journal", "issn"),
+    "person": ("orcid",),
+    "periodical": ("issn",),
+    "trial": ("nct", "eudract", "drks", "isrctn", "year"),
+}
+IDENTIFIER_KINDS = {
+    "doi": "DOI",
+    "pmid": "PMID",
+    "nct": "ClinicalTrials.gov",
+    "eudract": "EudraCT",
+    "drks": "DRKS",
+    "isrctn": "ISRCTN",
+    "orcid": "ORCID",
+}
+ENTITY_VALUED = {"author": "person", "journal": "periodical"}
 # What the query text itself may be, per type: a column of DOIs reconciles by DOI.
 TEXT_SCHEMES = {
     "article": ("doi", "pmid"),
@@ -302,6 +322,8 @@ def _agree(prop: Property, value: str, entity: Entity) -> float:
         return 1.0 if gap == 0 else 0.5 if gap == 1 else 0.0
     if prop.id == "author":
         return max((author_agreement(value, a.name) for a in entity.authors), default=0.0)
+    if prop.id == "journal":
+        return similarity(value, entity.journal) if entity.journal else 0.0
     if prop.id == "issn":
         return 1.0 if _normal_issn(value) in {_normal_issn(i) for i in entity.issns} else 0.0
     if prop.id == "orcid":
@@ -597,6 +619,10 @@ def manifest(base: str, title: str) -> dict[str, object]:
         "view": {"url": base + "{{id}}"},
         "preview": {"url": service + "/preview?id={{id}}", "width": 430, "height": 180},
         "defaultTypes": [t.as_json() for t in TYPES.values()],
+        "extend": {
+            "propose_properties": {"service_url": service, "service_path": "/extend/propose"},
+            "property_settings": [],
+        },
         "suggest": {
             kind: {"service_url": service, "service_path": f"/suggest/{kind}"}
             for kind in ("entity", "type", "property")
@@ -708,15 +734,26 @@ def add_routes(app: FastAPI, base: str, title: str, store: Store, sidecar: Sidec
         "requestBody": {
             "content": {
                 "application/x-www-form-urlencoded": {
-                    "schema": {"type": "object", "properties": {"queries": {"type": "string"}}}
+                    "schema": {
+                        "type": "object",
+                        "properties": {"queries": {"type": "string"}, "extend": {"type": "string"}},
+                    }
                 }
             }
         }
     }
 
-    async def service(request: Request, queries: str | None = None) -> Response:
-        if queries is None and request.method == "POST":
-            queries = _form_field(await _form(request), "queries")
+    async def service(
+        request: Request, queries: str | None = None, extend: str | None = None
+    ) -> Response:
+        if queries is None and extend is None and request.method == "POST":
+            form = await _form(request)
+            queries, extend = _form_field(form, "queries"), _form_field(form, "extend")
+        if queries is not None and extend is not None:
+            raise ClientError(400, "send queries or extend, not both")
+        if extend is not None:
+            ids, wanted = parse_extension(extend)
+            return JSONResponse(await run_in_threadpool(extension, reconciler, ids, wanted))
         if queries is None:
             return JSONResponse(manifest(base, title))
         batch = parse_batch(queries)
@@ -728,7 +765,8 @@ def add_routes(app: FastAPI, base: str, title: str, store: Store, sidecar: Sidec
         service,
         methods=["GET", "POST"],
         summary="Reconciliation service (W3C Entity Reconciliation API 0.2, as OpenRefine "
-        "speaks it): the manifest, or the candidates for a batch of queries",
+        "speaks it): the manifest, the candidates for a batch of queries, or property "
+        "values of entities (data extension)",
         responses={200: {"description": "The manifest or the results", **JSON_ANSWER}, **errors},
         openapi_extra=form_body,
     )
@@ -756,6 +794,20 @@ def add_routes(app: FastAPI, base: str, title: str, store: Store, sidecar: Sidec
         return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_POLICY})
 
     suggest_answers: Answers = {200: {"description": "Suggestions", **JSON_ANSWER}, **errors}
+
+    @app.get(PATH + "/extend/propose", summary="Properties the data extension offers for a type",
+             responses=suggest_answers)  # fmt: skip
+    async def propose(type: str = "", limit: int = 0) -> Response:
+        types = parse_types("propose:", type or None)
+        proposed = [
+            {"id": p.id, "name": p.name, "description": p.description}
+            for p in PROPERTIES.values()
+            if any(p.id in EXTENSIBLE[t.id] for t in types)
+        ]
+        answer: dict[str, object] = {"properties": proposed[:limit] if limit > 0 else proposed}
+        if len(types) == 1:
+            answer["type"] = types[0].id
+        return JSONResponse(answer)
 
     @app.get(PATH + "/suggest/entity", summary="Suggest entities by name prefix",
                 responses=suggest_answers)  # fmt: skip
@@ -788,6 +840,65 @@ def _form_field(form: FormData, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise ClientError(400, f"{name} must be a form field, not a file")
+
+
+def parse_extension(raw: str) -> tuple[list[str], list[Property]]:
+    """The `extend` JSON (data-extension-query): entity ids and the properties wanted."""
+    try:
+        query = json.loads(raw)
+    except ValueError as error:
+        raise ClientError(400, f"extend is not JSON: {error}") from error
+    if not isinstance(query, dict):
+        raise ClientError(400, 'extend must be a JSON object: {"ids": [...], "properties": [...]}')
+    ids, wanted = query.get("ids"), query.get("properties")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ClientError(400, "extend: ids must be a list of entity ids")
+    if len(ids) > MAX_EXTEND:
+        raise ClientError(400, f"extend: at most {MAX_EXTEND} ids at once")
+    if not isinstance(wanted, list) or not all(isinstance(p, dict) for p in wanted):
+        raise ClientError(400, 'extend: properties must be a list of {"id": ...}')
+    props = [PROPERTIES.get(str(p.get("id"))) for p in wanted]
+    unknown = [str(p.get("id")) for p, found in zip(wanted, props, strict=True) if found is None]
+    if unknown:
+        raise ClientError(
+            400, f"extend: unknown properties {unknown}; properties: {', '.join(PROPERTIES)}"
+        )
+    return ids, [p for p in props if p is not None]
+
+
+def extension(reconciler: Reconciler, ids: list[str], wanted: list[Property]) -> dict[str, object]:
+    """The data-extension-response: per id, each property's values (none for an id we
+    do not publish, or a property its type does not have)."""
+    entities = reconciler.entities([reconciler.iri_of(i) for i in ids])
+    rows: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for entity_id in ids:
+        entity = entities.get(reconciler.iri_of(entity_id))
+        rows[entity_id] = {p.id: cells(reconciler, p.id, entity) if entity else [] for p in wanted}
+    meta: list[dict[str, object]] = []
+    for prop in wanted:
+        column: dict[str, object] = {"id": prop.id, "name": prop.name}
+        if prop.id in ENTITY_VALUED:
+            column["type"] = TYPES[ENTITY_VALUED[prop.id]].as_json()
+        meta.append(column)
+    return {"meta": meta, "rows": rows}
+
+
+def cells(reconciler: Reconciler, prop_id: str, entity: Entity) -> list[dict[str, object]]:
+    """One property's values of an entity, as data extension cells."""
+    if prop_id not in EXTENSIBLE[entity.type.id]:
+        return []
+    if prop_id in IDENTIFIER_KINDS:
+        kind = IDENTIFIER_KINDS[prop_id]
+        return [{"str": value} for k, value in entity.identifiers if k == kind]
+    if prop_id == "issn":
+        return [{"str": issn} for issn in entity.issns]
+    if prop_id == "year":
+        return [{"int": int(entity.year)}] if entity.year else []
+    if prop_id == "author":
+        return [{"id": reconciler.entity_id(a.iri), "name": a.name} for a in entity.authors]
+    if prop_id == "journal" and entity.journal_iri:
+        return [{"id": reconciler.entity_id(entity.journal_iri), "name": entity.journal}]
+    return []
 
 
 def _answer_batch(reconciler: Reconciler, batch: dict[str, Query]) -> dict[str, object]:
