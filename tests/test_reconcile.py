@@ -187,6 +187,8 @@ def test_openrefine_session(service: str, live_server: LiveServer) -> None:
     assert preview.status_code == 200, preview.text
     assert preview.headers["content-type"].startswith("text/html")
     assert "frame-ancestors *" in preview.headers["content-security-policy"]
+    assert "x-frame-options" not in preview.headers  # OpenRefine frames it
+    assert preview.headers["x-content-type-options"] == "nosniff"
     assert "Improved survival with MEK inhibition in BRAF-mutated melanoma" in preview.text
     assert "The New England journal of medicine" in preview.text and "2012" in preview.text
     # The first authors in the author list's order (person /10 does not come before /2).

@@ -58,7 +58,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 extra = list(_EVERY_ANSWER)
-                if _is_html(headers):
+                # A page that sets its own policy sets its own framing rule too (the
+                # reconciliation preview, which OpenRefine shows in a frame).
+                if _is_html(headers) and b"content-security-policy" not in names:
                     extra += page_headers
                 headers += [(name, value) for name, value in extra if name not in names]
                 message["headers"] = headers
