@@ -173,6 +173,11 @@ def test_openrefine_session(service: str, live_server: LiveServer) -> None:
         assert top[key]["match"] is True and top[key]["score"] == 100, top[key]
     assert top["q0"]["match"] is True  # the same title, and no other has it
     assert top["q2"]["match"] is False and top["q2"]["score"] >= 90  # a name, not an iD
+    # Namesakes are told apart by what they wrote.
+    assert top["q2"]["description"] == (
+        "author of: Improved survival with MEK inhibition in BRAF-mutated melanoma"
+    )
+    assert top["q3"]["description"] == "ISSN 0028-4793 · ISSN 1533-4406"
     assert top["q5"]["match"] is False and top["q5"]["score"] > 60
     assert top["q7"]["type"] == [{"id": "periodical", "name": "Periodical (journal)"}]
     for value in results.values():  # best first, at most the default five

@@ -182,6 +182,7 @@ class Entity:
     journal_iri: str = ""
     issns: list[str] = field(default_factory=list)  # its own, or its journal's
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (propertyID, value)
+    works: tuple[str, int] = ("", 0)  # a person's: one article's title, how many in all
 
 
 @dataclass
@@ -497,6 +498,7 @@ class Reconciler:
         self._identifiers(found)
         self._authors([e for e in found.values() if e.type.id == "article"])
         self._journals([e for e in found.values() if e.type.id == "article"])
+        self._works([e for e in found.values() if e.type.id == "person"])
         for entity in found.values():
             entity.name = entity.name or _fallback_name(entity)
         return {iri: found[iri] for iri in iris if iri in found}
@@ -550,6 +552,18 @@ class Reconciler:
             if row["s"] is not None and row["s"].value not in entity.issns:
                 entity.issns.append(row["s"].value)
 
+    def _works(self, people: list[Entity]) -> None:
+        """What tells namesakes apart: an article each wrote (the first by title), and
+        how many (an index lookup by object)."""
+        rows = self._select(
+            "SELECT ?i (MIN(?t) AS ?title) (COUNT(DISTINCT ?a) AS ?n) WHERE { VALUES ?i { %s }"
+            " ?a schema:author ?i ; schema:name ?t } GROUP BY ?i",
+            [e.iri for e in people],
+        )
+        by_iri = {e.iri: e for e in people}
+        for row in rows:
+            by_iri[row["i"].value].works = (row["title"].value, int(row["n"].value))
+
     def _select(self, template: str, iris: Iterable[str]) -> list[Any]:
         """Rows of a SELECT whose `%s` is a VALUES list of the IRIs (none: no rows)."""
         nodes: list[str] = []
@@ -587,9 +601,15 @@ def _fallback_name(entity: Entity) -> str:
 
 
 def describe(entity: Entity) -> str:
-    """A one-line description: year and journal of an article, year of a trial."""
-    parts = [entity.year, entity.journal]
-    return " · ".join(p for p in parts if p)
+    """A one-line description: year and journal of an article, year of a trial, what a
+    person wrote (namesakes are told apart by it), a periodical's ISSNs."""
+    title, count = entity.works
+    if title:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return f"author of: {title}{more}"
+    if entity.type.id == "periodical":
+        return " · ".join(f"ISSN {issn}" for issn in entity.issns)
+    return " · ".join(p for p in (entity.year, entity.journal) if p)
 
 
 def candidate_json(reconciler: Reconciler, candidate: Candidate) -> dict[str, object]:
@@ -650,6 +670,8 @@ def preview_html(entity: Entity) -> str:
             f"; … ({len(authors)} in all)" if len(authors) > 6 else ""
         )
         rows.append(("Authors", shown))
+    if entity.works[0]:
+        rows.append(("Author of", describe(entity).removeprefix("author of: ")))
     rows += [(kind, value) for kind, value in entity.identifiers]
     cells = "".join(
         f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
