@@ -458,29 +458,37 @@ def _target(what: str, value: float, op: str, goal: float, fmt: str = "{:.2f}") 
     return f"| {what} | {fmt.format(value)} | {op} {goal:g} | {'yes' if met else 'no'} |"
 
 
-def plot(results: list[SpreadResult], out: Path, title: str) -> None:
+def plot(spreads: list[dict[str, Any]], out: Path, title: str) -> None:
+    """records/s against records stored, from the JSON's "spreads" (see --replot)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     figure, axes = plt.subplots(figsize=(8, 5))
-    for number, result in enumerate(results):
+    for number, result in enumerate(spreads):
         colour = f"C{number}"
-        xs = [f.stored_after for f in result.files]
-        ys = [f.records_per_s for f in result.files]
-        axes.plot(xs, ys, marker="o", color=colour, label=f"ingest --jobs 2, {result.spread}")
+        xs = [f["stored_after"] for f in result["files"]]
+        ys = [f["records_per_s"] for f in result["files"]]
+        name = result["spread"]
+        axes.plot(xs, ys, marker="o", color=colour, label=f"publisher ingest --jobs 2, {name}")
         for loader, style in (("oxigraph_load", "--"), ("bulk_load", ":")):
-            numbers = result.baseline.get(loader)
+            numbers = result["baseline"].get(loader)
             if numbers:
                 axes.axhline(
                     numbers["records_per_s"],
                     color=colour,
                     linestyle=style,
-                    label=f"{loader} of the same quads, {result.spread}",
+                    label=f"{loader} of the same quads, {name}",
                 )
     axes.axhline(670, color="grey", linestyle="-.", linewidth=1, label="target: 670 records/s")
     axes.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    axes.yaxis.set_major_formatter(plain)
+    axes.yaxis.set_minor_formatter(plain)
+    axes.xaxis.set_major_formatter(plain)
+    axes.tick_params(axis="y", which="minor", labelsize=7)
     axes.set_xlabel("records stored (after the file)")
     axes.set_ylabel("records/s (log scale)")
     axes.set_title(title, fontsize=10)
@@ -489,6 +497,15 @@ def plot(results: list[SpreadResult], out: Path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(out, dpi=110)
     plt.close(figure)
+
+
+def title(numbers: dict[str, Any]) -> str:
+    m = numbers["machine"]
+    return (
+        f"{numbers['records']:,} records in {numbers['files']} files per spread, ingest --jobs"
+        f" {numbers['jobs']}; {m['cpus']} CPUs shared, load avg"
+        f" {m['load_average_at_start'][0]:.1f} at start"
+    )
 
 
 def machine() -> dict[str, Any]:
@@ -543,7 +560,12 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, default=Path("scale.json"), help="numbers out")
     parser.add_argument("--plot", type=Path, default=Path("scale.png"), help="PNG out")
+    parser.add_argument("--replot", action="store_true", help="only redraw --plot from --json")
     args = parser.parse_args()
+    if args.replot:
+        found = json.loads(args.json.read_text())
+        plot(found["spreads"], args.plot, title(found))
+        return
     args.spread = args.spread or [Spread(2000), Spread(5)]
     work = args.work or Path(tempfile.mkdtemp(prefix="scale-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -565,14 +587,7 @@ def main() -> None:
         numbers["total_s"] = time.perf_counter() - started
         numbers["load_average_at_end"] = os.getloadavg()
         args.json.write_text(json.dumps(numbers, indent=1))  # after each spread
-        m = numbers["machine"]
-        plot(
-            results,
-            args.plot,
-            f"{args.records:,} records in {args.files} files per spread, ingest --jobs"
-            f" {args.jobs}; {m['cpus']} CPUs, load avg {m['load_average_at_start'][0]:.1f}"
-            " at start",
-        )
+        plot(numbers["spreads"], args.plot, title(numbers))
     print(table(results))
     for result in results:
         if result.profile.get("inclusive"):
