@@ -516,7 +516,8 @@ def plot(spreads: list[dict[str, Any]], out: Path, title: str) -> None:
     bottom.set_ylabel("records per CPU second (all processes, log scale)")
     bottom.set_xlabel("records stored (after the file)")
     top.set_title(title, fontsize=10)
-    top.legend(fontsize=7, loc="best")
+    handles, labels = top.get_legend_handles_labels()
+    bottom.legend(handles, labels, fontsize=7, loc="center right")  # the empty middle
     figure.tight_layout()
     figure.savefig(out, dpi=100)
     plt.close(figure)
