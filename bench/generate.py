@@ -209,16 +209,33 @@ class Generator:
     """Articles drawn from a seeded random source; `broken_rate` of them are broken."""
 
     def __init__(
-        self, seed: int = 42, broken_rate: float = 0.01, journals: int = 2000, joins: bool = False
+        self,
+        seed: int = 42,
+        broken_rate: float = 0.01,
+        journals: int = 2000,
+        joins: bool = False,
+        zipf: float | None = None,
     ) -> None:
         """`joins`: records that the published view must join (identity): journals with
         two ISSNs, of which a record gives one or both, and a pool of people with ORCID
-        iDs who write several articles. Off, the records are as they always were."""
+        iDs who write several articles. Off, the records are as they always were.
+
+        `zipf`: articles per journal follow a Zipf-like law with this exponent (the
+        journal of rank k is drawn with weight 1 / k**zipf: with 1.0 and 2,000 journals
+        the largest has about 12% of the articles, the median one 0.006%). None (the
+        default): every journal equally likely, the records byte for byte as before."""
         self.random = random.Random(seed)
         self.broken_rate = broken_rate
         self.joins = joins
         self.journals = [self._journal(i) for i in range(journals)]
         self.people = [self._person() for _ in range(200)] if joins else []
+        self.zipf_weights: list[float] | None = None
+        if zipf is not None:
+            total = 0.0
+            self.zipf_weights = []
+            for rank in range(1, journals + 1):
+                total += 1.0 / rank**zipf
+                self.zipf_weights.append(total)  # cumulative, for random.choices
 
     def _journal(self, number: int) -> Journal:
         seven = f"{self.random.randrange(10**7):07d}"
@@ -260,7 +277,10 @@ class Generator:
 
     def article(self, number: int) -> Article:
         r = self.random
-        journal = r.choice(self.journals)
+        if self.zipf_weights is None:
+            journal = r.choice(self.journals)
+        else:
+            journal = r.choices(self.journals, cum_weights=self.zipf_weights)[0]
         abstract = self._words(40, 160).capitalize() + "."
         if r.random() < 0.1:
             abstract += f" Trial registration: ClinicalTrials.gov NCT{r.randrange(10**8):08d}."
@@ -412,9 +432,10 @@ def generate(
     broken_rate: float = 0.01,
     joins: bool = False,
     journals: int = 2000,
+    zipf: float | None = None,
 ) -> Path:
     """Write `records` generated articles to `path` in one format; returns the path."""
-    generator = Generator(seed, broken_rate, journals, joins)
+    generator = Generator(seed, broken_rate, journals, joins, zipf)
     with path.open("w", encoding="utf-8") as out:
         WRITERS[format_name](generator.articles(records), out)
     return path
@@ -453,6 +474,13 @@ def main() -> None:
         " iDs who write several articles: resources the published view joins",
     )
     parser.add_argument("--journals", type=int, default=2000, help="how many journals to draw from")
+    parser.add_argument(
+        "--zipf",
+        type=float,
+        default=None,
+        metavar="S",
+        help="articles per journal Zipf-like (weight 1/rank**S) instead of uniform",
+    )
     args = parser.parse_args()
     generate(
         args.output,
@@ -462,6 +490,7 @@ def main() -> None:
         args.broken_rate,
         args.joins,
         args.journals,
+        args.zipf,
     )
 
 
