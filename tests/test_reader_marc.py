@@ -635,3 +635,22 @@ def test_ingest_books_skipped_naming_leader_07(tmp_path: Path) -> None:
     assert result.returncode == 0  # books are skipped, not rejected
     assert "published: 0, skipped: 10 (not articles), rejected: 0" in result.stdout
     assert (result.stdout + result.stderr).count("Leader/07") >= 10
+
+
+PYMARC_JSON = REPO / "tests" / "data" / "real" / "marc_json" / "pymarc_test.json"
+
+
+def test_marc_json_with_a_raw_line_break_in_a_string_is_read() -> None:
+    """pymarc's test.json has a raw line break inside 100 $a ("Dylan,<newline>..."):
+    read as `json.loads(strict=False)` would, so the record (a recording) is skipped
+    for what it is instead of the whole file rejected as not well-formed JSON."""
+    (item,) = list(read_file(PYMARC_JSON))
+    assert isinstance(item, Skipped), item
+    article = json.loads((DATA / "articles.json").read_text(encoding="utf-8"))[0]
+    title = next(f for f in article["fields"] if "245" in f)["245"]["subfields"][0]
+    title["a"] = "Improved survival with MEK inhibition\nin BRAF-mutated melanoma /"
+    raw = json.dumps(article).replace("\\n", "\n").encode()
+    assert b"inhibition\nin" in raw  # a raw line break inside the string
+    (record,) = list(MarcJsonReader().read(io.BytesIO(raw), "raw.json"))
+    assert isinstance(record, Record), record
+    assert record.title == "Improved survival with MEK inhibition in BRAF-mutated melanoma"
