@@ -654,3 +654,12 @@ def test_marc_json_with_a_raw_line_break_in_a_string_is_read() -> None:
     (record,) = list(MarcJsonReader().read(io.BytesIO(raw), "raw.json"))
     assert isinstance(record, Record), record
     assert record.title == "Improved survival with MEK inhibition in BRAF-mutated melanoma"
+
+
+def test_024_doi_inside_a_landing_page_url() -> None:
+    """lobid 99375256366506441: 024 $2 doi holds the publisher's page, the DOI inside it."""
+    url = "https://biblioscout.net/article/10.25162/vswg-2024-0016"
+    marc = _marc(_datafield("024", "7", ("a", url), ("2", "doi")))
+    assert _record(read_article(marc, SourceRef("f", 1))).doi == "10.25162/vswg-2024-0016"
+    plain = _marc(_datafield("024", "7", ("a", "10.1000/182"), ("2", "doi")))
+    assert _record(read_article(plain, SourceRef("f", 1))).doi == "10.1000/182"

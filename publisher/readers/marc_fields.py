@@ -52,6 +52,7 @@ from publisher.identifiers import (
     clean_issn,
     clean_orcid,
     clean_pmcid,
+    find_doi,
     find_trial_ids,
     orcid_checksum_ok,
 )
@@ -444,7 +445,7 @@ def _identifiers(record: Record, marc: pymarc.Record) -> None:
         if not value:
             continue
         if scheme == "doi":
-            _set_doi(record, clean_doi(value), "024 $a")
+            _set_doi(record, _doi_in(value), "024 $a")
         elif scheme in ("pmid", "pubmed"):
             record.pmid = record.pmid or value
         elif scheme in ("pmc", "pmcid"):
@@ -470,6 +471,15 @@ def _identifiers(record: Record, marc: pymarc.Record) -> None:
                 _set_doi(record, clean_doi(url), "856 $u")
             elif url.lower().startswith(("http://", "https://")) and url not in record.links:
                 record.links.append(url)
+
+
+def _doi_in(value: str) -> str:
+    """024 $2 doi holds the DOI, but some catalogues put the publisher's landing page
+    there (`https://biblioscout.net/article/10.25162/vswg-2024-0016`): the DOI inside it."""
+    doi = clean_doi(value)
+    if doi.startswith("10."):
+        return doi
+    return find_doi(value) or doi
 
 
 def _set_doi(record: Record, doi: str, where: str) -> None:
