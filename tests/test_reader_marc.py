@@ -663,3 +663,14 @@ def test_024_doi_inside_a_landing_page_url() -> None:
     assert _record(read_article(marc, SourceRef("f", 1))).doi == "10.25162/vswg-2024-0016"
     plain = _marc(_datafield("024", "7", ("a", "10.1000/182"), ("2", "doi")))
     assert _record(read_article(plain, SourceRef("f", 1))).doi == "10.1000/182"
+
+
+def test_non_filing_markers_dropped_their_words_kept() -> None:
+    """lobid 990110881770206441: 245 `<<Das>> Portrait einer Region`; 773 $t too."""
+    assert strip_isbd("<<Das>> Portrait einer Region: Kreis Coesfeld.") == (
+        "Das Portrait einer Region: Kreis Coesfeld"
+    )
+    assert strip_isbd("\x98The\x9c Lancet") == "The Lancet"
+    path = REPO / "tests" / "data" / "real" / "marcxml" / "lobid" / "990110881770206441.xml"
+    (item,) = list(read_file(path))
+    assert _record(item).title == "Das Portrait einer Region: Kreis Coesfeld"

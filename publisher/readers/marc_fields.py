@@ -311,10 +311,17 @@ def marc_to_record(
     return record
 
 
+# Non-filing markers: `<<Das>> Portrait` (German catalogues, lobid) or the control
+# characters NSB/NSE (U+0098/U+009C): they tell a sort to skip the article, the word is
+# part of the title all the same.
+_NON_FILING = re.compile(r"<<([^<>]*)>>|[\u0098\u009c]")
+
+
 def strip_isbd(text: str) -> str:
     """Remove the punctuation ISBD puts between elements: ` /`, ` :`, ` ;`, ` =`, `,`
-    and a final period (kept after an initial or an abbreviation: `Doe, J.`, `Soc.`)."""
-    text = " ".join(text.split())
+    and a final period (kept after an initial or an abbreviation: `Doe, J.`, `Soc.`);
+    non-filing markers go, the words they mark stay."""
+    text = " ".join(_NON_FILING.sub(lambda m: m.group(1) or "", text).split())
     previous = None
     while previous != text:
         previous = text
