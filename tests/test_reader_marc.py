@@ -674,3 +674,20 @@ def test_non_filing_markers_dropped_their_words_kept() -> None:
     path = REPO / "tests" / "data" / "real" / "marcxml" / "lobid" / "990110881770206441.xml"
     (item,) = list(read_file(path))
     assert _record(item).title == "Das Portrait einer Region: Kreis Coesfeld"
+
+
+def test_a_part_number_in_brackets_keeps_its_closing_bracket() -> None:
+    """lobid 990114617880206441: 245 $a ... Rostock $n [1] -> `... Rostock. [1]`; a title
+    bracketed whole by the cataloguer loses its brackets."""
+    numbered = _marc()
+    numbered.remove_fields("245")
+    numbered.add_field(
+        _datafield("245", "1", ("a", "Gründung und Entwicklung der Realschule zu Rostock"),
+                   ("n", "[1]"), ("c", "von Th. Schulenburg"))
+    )  # fmt: skip
+    title = _record(read_article(numbered, SourceRef("f", 1))).title
+    assert title == "Gründung und Entwicklung der Realschule zu Rostock. [1]"
+    supplied = _marc()
+    supplied.remove_fields("245")
+    supplied.add_field(_datafield("245", "0", ("a", "[Untitled]")))
+    assert _record(read_article(supplied, SourceRef("f", 1))).title == "Untitled"

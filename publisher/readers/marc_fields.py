@@ -362,7 +362,18 @@ def _title(marc: pymarc.Record) -> str | None:
             text += (" = " if _follows_mark(title_field, sub, "=") else ": ") + value
         else:
             text += ". " + value
-    return text.strip("[] ") or None
+    return _unbracket(text)
+
+
+def _unbracket(title: str) -> str | None:
+    """A title the cataloguer supplied is bracketed whole (`[Untitled]`): the brackets
+    go. A bracket that belongs to a part (`... Rostock. [1]`, a 245 $n) stays closed."""
+    title = title.strip()
+    if title.startswith("[") and title.endswith("]") and title.count("[") == 1:
+        title = title[1:-1].strip()
+    elif title.startswith("[") and "]" not in title:
+        title = title[1:].strip()  # `[Untitled` with the closing bracket in another part
+    return title or None
 
 
 def _follows_mark(marc_field: pymarc.Field, before: pymarc.Subfield, mark: str) -> bool:
