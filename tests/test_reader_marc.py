@@ -691,3 +691,17 @@ def test_a_part_number_in_brackets_keeps_its_closing_bracket() -> None:
     supplied.remove_fields("245")
     supplied.add_field(_datafield("245", "0", ("a", "[Untitled]")))
     assert _record(read_article(supplied, SourceRef("f", 1))).title == "Untitled"
+
+
+def test_773_q_alone_is_a_sequence_number_not_a_volume() -> None:
+    """lobid 990114617880206441: 773 $q `1` orders the host's parts; `11:5<439` is the
+    structured enumeration and gives volume, issue and first page."""
+
+    def host(q: str) -> Record:
+        field = _datafield("773", "0", ("t", "Programm der Realschule zu Rostock"),
+                           ("g", "1902"), ("w", "(DE-600)1118317-2"), ("q", q))  # fmt: skip
+        return _record(read_article(_marc(field), SourceRef("f", 1)))
+
+    assert host("1").volume is None
+    structured = host("11:5<439")
+    assert (structured.volume, structured.issue, structured.page_start) == ("11", "5", "439")

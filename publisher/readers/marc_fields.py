@@ -630,9 +630,11 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
 
 
 def _with_q(enumeration: Enumeration, q: str | None) -> Enumeration:
-    """773 $q `11:5<439` (volume:issue<start page) wins over what $g's words said."""
+    """773 $q `11:5<439` (volume:issue<start page) wins over what $g's words said. A $q
+    without `:` or `<` (lobid's `1`) is a sequence number among the host's parts, not a
+    volume: $g alone is read then."""
     match = re.match(r"^\s*([^:<\s]+)(?::([^:<\s]+))?(?::[^<]*)?(?:<\s*(\S+))?\s*$", q or "")
-    if not match:
+    if not match or not re.search(r"[:<]", q or ""):
         return enumeration
     volume, issue, start = match.groups()
     page_end = enumeration.page_end
