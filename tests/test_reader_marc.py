@@ -705,3 +705,28 @@ def test_773_q_alone_is_a_sequence_number_not_a_volume() -> None:
     assert host("1").volume is None
     structured = host("11:5<439")
     assert (structured.volume, structured.issue, structured.page_start) == ("11", "5", "439")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1902, S. [3] - 25", (None, None, "3", "25", 1902)),  # lobid 990114617880206441
+        ("41. Jahrgang (2022), Seite [17]-31", ("41", None, "17", "31", 2022)),
+        ("39. Jahrgang, Ausgabe 4 (Juli/August 2018)", ("39", "4", None, None, 2018)),
+        ("[2] Seiten", (None, None, None, None, None)),  # a page count, not pages
+    ],
+)
+def test_773_g_bracketed_pages_and_ausgabe(text: str, expected: tuple[object, ...]) -> None:
+    """Inferred page numbers in brackets and `Ausgabe` (issue), as lobid writes 773 $g."""
+    found = parse_enumeration(text)
+    assert (found.volume, found.issue, found.page_start, found.page_end, found.year) == expected
+
+
+def test_pages_in_a_host_that_is_a_book_are_kept() -> None:
+    """lobid 990226763120206441: a chapter in a book (773 $w (DE-605)): no journal, but
+    `Seite 219-231` are the article's pages."""
+    path = REPO / "tests" / "data" / "real" / "marcxml" / "lobid" / "990226763120206441.xml"
+    (item,) = list(read_file(path))
+    record = _record(item)
+    assert record.periodical is None
+    assert (record.page_start, record.page_end) == ("219", "231")

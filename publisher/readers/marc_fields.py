@@ -615,6 +615,8 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
     if not is_serial:
         text = "; ".join(v.strip() for v in host.get_subfields("t", "d", "g", "z") if v.strip())
         record.unknown_fields.append(UnknownField("773 (host item, not a journal)", text))
+        # The pages are the article's own, wherever its host is (a chapter's `Seite 9-73`).
+        record.page_start, record.page_end = enumeration.page_start, enumeration.page_end
         return enumeration
     if not name:
         if issns:
