@@ -730,3 +730,12 @@ def test_pages_in_a_host_that_is_a_book_are_kept() -> None:
     record = _record(item)
     assert record.periodical is None
     assert (record.page_start, record.page_end) == ("219", "231")
+
+
+def test_041_language_name_instead_of_codes() -> None:
+    """lobid 990126426530206441: 041 $a `deutsch` is German, not `deu` + `tsc` + `h`;
+    packed codes (`engger`) are still cut in threes."""
+    named = _marc(_datafield("041", " ", ("a", "deutsch")))
+    assert _record(read_article(named, SourceRef("f", 1))).languages == ["de"]
+    packed = _marc(_datafield("041", " ", ("a", "engger")))
+    assert _record(read_article(packed, SourceRef("f", 1))).languages == ["en", "de"]

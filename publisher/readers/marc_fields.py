@@ -56,7 +56,7 @@ from publisher.identifiers import (
     find_trial_ids,
     orcid_checksum_ok,
 )
-from publisher.languages import to_bcp47
+from publisher.languages import to_bcp47, to_language_tag
 from publisher.model import (
     Agent,
     Funding,
@@ -558,18 +558,29 @@ def _languages(record: Record, marc: pymarc.Record) -> None:
     if len(fixed) >= 38:
         codes.append(("008/35-37", fixed[35:38]))
     for value in _values(marc, "041", "a"):
-        # Old records pack several codes into one $a: "engger".
-        chunks = [value[i : i + 3] for i in range(0, len(value), 3)] if len(value) > 3 else [value]
-        codes.extend(("041 $a", chunk) for chunk in chunks)
+        codes.extend(("041 $a", chunk) for chunk in _041_codes(value))
     for where, code in codes:
         code = code.strip().replace("#", "")
         if not code or code in ("|||", "und", "zxx", "mul", "N/A"):
             continue
-        tag = to_bcp47(code)
+        tag = to_bcp47(code) or (to_language_tag(code) if len(code) > 3 else None)
         if tag is None:
             record.warnings.append(f"{where}: unknown language {code!r} not published")
         elif tag not in record.languages:
             record.languages.append(tag)
+
+
+def _041_codes(value: str) -> list[str]:
+    """Old records pack several codes into one $a (`engger`); some catalogues write the
+    language's name (`deutsch`, lobid 990126426530206441), which is no run of codes:
+    cut in threes only what is all codes, else keep the word for the name lookup."""
+    value = value.strip()
+    if len(value) <= 3:
+        return [value]
+    chunks = [value[i : i + 3] for i in range(0, len(value), 3)]
+    if to_language_tag(value) is None and all(to_bcp47(c) for c in chunks):
+        return chunks
+    return [value]
 
 
 def _abstract(record: Record, marc: pymarc.Record) -> None:
