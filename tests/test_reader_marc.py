@@ -739,3 +739,19 @@ def test_041_language_name_instead_of_codes() -> None:
     assert _record(read_article(named, SourceRef("f", 1))).languages == ["de"]
     packed = _marc(_datafield("041", " ", ("a", "engger")))
     assert _record(read_article(packed, SourceRef("f", 1))).languages == ["en", "de"]
+
+
+def test_host_named_only_by_title_is_kept_as_the_journal() -> None:
+    """lobid 99373637266706441: 773 $t zeitpunkt.nrw, no ISSN, no ZDB or other link:
+    the journal by its name. A host with an ISBN or ` / editors` stays a book."""
+    zeitpunkt = _datafield("773", "0", ("t", "zeitpunkt.nrw"), ("b", "25.01.2022,"),
+                           ("d", "Augsburg, Bonn 2022"), ("g", "[2] Seiten"))  # fmt: skip
+    record = _record(
+        read_article(_marc(zeitpunkt, leader="00000naa a2200000 a 4500"), SourceRef("f", 1))
+    )
+    assert record.periodical == Periodical("zeitpunkt.nrw", ())
+    book = _datafield("773", "0", ("t", "UFOs, Märchen und ein Mythos / herausgegeben von F. S."))
+    record = _record(
+        read_article(_marc(book, leader="00000naa a2200000 a 4500"), SourceRef("f", 1))
+    )
+    assert record.periodical is None

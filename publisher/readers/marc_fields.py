@@ -622,6 +622,7 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
         or bool(issns or linked)
         or (host.get("7") or "    ")[3:4] == "s"
         or any("(DE-600)" in w for w in host.get_subfields("w"))  # ZDB: German serials
+        or _unlinked_named_host(host)
     )
     if not is_serial:
         text = "; ".join(v.strip() for v in host.get_subfields("t", "d", "g", "z") if v.strip())
@@ -640,6 +641,15 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
     record.page_start = enumeration.page_start
     record.page_end = enumeration.page_end
     return enumeration
+
+
+def _unlinked_named_host(host: pymarc.Field) -> bool:
+    """A host named by title only: no record link ($w), no ISBN ($z), no statement of
+    responsibility (` / edited by`). A book host is catalogued with at least one of
+    them; a newspaper or web journal (lobid's `zeitpunkt.nrw`) often has none, and is
+    kept by its name rather than lost."""
+    title = host.get("t") or ""
+    return bool(title.strip()) and not host.get_subfields("w", "z") and " / " not in title
 
 
 def _with_q(enumeration: Enumeration, q: str | None) -> Enumeration:
