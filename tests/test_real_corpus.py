@@ -29,6 +29,9 @@ from publisher.store.oxigraph import OxigraphStore
 
 # The classes of reader bug the corpus shows (issue 14), one constant each, so the list
 # below reads as the reader fixes' to-do list grouped by class.
+# Not a reader bug: the Citavi entries name no journal at all, and the model (shapes:
+# PublicationVolume-isPartOf, minCount 1) publishes a volume only as part of its journal.
+# Publishing a journal-less volume is a mapping/shapes/web decision, left open.
 VOLUME_NO_JOURNAL = "volume lost when the source names no journal (no Periodical to hang it on)"
 
 # (format, file, record index or None for every record of the file, field) -> class.
