@@ -22,13 +22,15 @@ _VOLUME = re.compile(
 )
 _VOLUME_AFTER = re.compile(r"\b(\d+)\.\s*(?:jahrgang|jg\b|band|bd\b)", re.IGNORECASE)
 _ISSUE = re.compile(
-    r"\b(?:no|nr|n|n[uú]m(?:ber|ero|éro)?|heft|h|issue|iss|fasc|cuaderno)\.?\s*"
+    r"\b(?:no|nr|n|n[uú]m(?:ber|ero|éro)?|heft|h|ausgabe|issue|iss|fasc|cuaderno)\.?\s*"
     r"(\d[\w/-]*|suppl\w*)",
     re.IGNORECASE,
 )
+# A page number the cataloguer inferred (an unnumbered first page) is bracketed:
+# `S. [3] - 25`, `Seite [123]-157`.
 _PAGES = re.compile(
     r"(?:\b(?:pp?|s|seiten?|pages?|pág|págs|art(?:icle|ikel)?(?:\s*no)?)\.?\s*:?\s*)"
-    r"([A-Za-z]?\d+[\w]*)(?:\s*[-\u2013]\s*([A-Za-z]?\d+\w*))?",
+    r"\[?([A-Za-z]?\d+[\w]*)\]?(?:\s*[-\u2013]\s*\[?([A-Za-z]?\d+\w*)\]?)?",
     re.IGNORECASE,
 )
 _BARE_PAGES = re.compile(r"^\s*([A-Za-z]?\d+\w*)\s*[-\u2013]\s*([A-Za-z]?\d+\w*)\s*$")

@@ -215,3 +215,12 @@ def test_entry_with_an_empty_key_is_detected_and_read() -> None:
     assert (record.page_start, record.page_end) == ("746", "750")
     assert record.date == PartialDate(2001) and record.languages == ["en"]
     assert record.source_id is None  # no key: named by the article instead
+
+
+def test_a_bare_ampersand_in_a_title_is_kept() -> None:
+    """Citavi writes `&` unescaped (jabref_CitaviXmlImporterTest1.bib, record 54):
+    text, not a LaTeX alignment tab that pylatexenc would drop."""
+    entry = b"@article{,\n  title = {Supply chain food crime & fraud},\n}\n"
+    (item,) = _read(entry)
+    assert _record(item).title == "Supply chain food crime & fraud"
+    assert latex_text(r"R\&D and a&b") == "R&D and a&b"

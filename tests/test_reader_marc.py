@@ -635,3 +635,123 @@ def test_ingest_books_skipped_naming_leader_07(tmp_path: Path) -> None:
     assert result.returncode == 0  # books are skipped, not rejected
     assert "published: 0, skipped: 10 (not articles), rejected: 0" in result.stdout
     assert (result.stdout + result.stderr).count("Leader/07") >= 10
+
+
+PYMARC_JSON = REPO / "tests" / "data" / "real" / "marc_json" / "pymarc_test.json"
+
+
+def test_marc_json_with_a_raw_line_break_in_a_string_is_read() -> None:
+    """pymarc's test.json has a raw line break inside 100 $a ("Dylan,<newline>..."):
+    read as `json.loads(strict=False)` would, so the record (a recording) is skipped
+    for what it is instead of the whole file rejected as not well-formed JSON."""
+    (item,) = list(read_file(PYMARC_JSON))
+    assert isinstance(item, Skipped), item
+    article = json.loads((DATA / "articles.json").read_text(encoding="utf-8"))[0]
+    title = next(f for f in article["fields"] if "245" in f)["245"]["subfields"][0]
+    title["a"] = "Improved survival with MEK inhibition\nin BRAF-mutated melanoma /"
+    raw = json.dumps(article).replace("\\n", "\n").encode()
+    assert b"inhibition\nin" in raw  # a raw line break inside the string
+    (record,) = list(MarcJsonReader().read(io.BytesIO(raw), "raw.json"))
+    assert isinstance(record, Record), record
+    assert record.title == "Improved survival with MEK inhibition in BRAF-mutated melanoma"
+
+
+def test_024_doi_inside_a_landing_page_url() -> None:
+    """lobid 99375256366506441: 024 $2 doi holds the publisher's page, the DOI inside it."""
+    url = "https://biblioscout.net/article/10.25162/vswg-2024-0016"
+    marc = _marc(_datafield("024", "7", ("a", url), ("2", "doi")))
+    assert _record(read_article(marc, SourceRef("f", 1))).doi == "10.25162/vswg-2024-0016"
+    plain = _marc(_datafield("024", "7", ("a", "10.1000/182"), ("2", "doi")))
+    assert _record(read_article(plain, SourceRef("f", 1))).doi == "10.1000/182"
+
+
+def test_non_filing_markers_dropped_their_words_kept() -> None:
+    """lobid 990110881770206441: 245 `<<Das>> Portrait einer Region`; 773 $t too."""
+    assert strip_isbd("<<Das>> Portrait einer Region: Kreis Coesfeld.") == (
+        "Das Portrait einer Region: Kreis Coesfeld"
+    )
+    assert strip_isbd("\x98The\x9c Lancet") == "The Lancet"
+    path = REPO / "tests" / "data" / "real" / "marcxml" / "lobid" / "990110881770206441.xml"
+    (item,) = list(read_file(path))
+    assert _record(item).title == "Das Portrait einer Region: Kreis Coesfeld"
+
+
+def test_a_part_number_in_brackets_keeps_its_closing_bracket() -> None:
+    """lobid 990114617880206441: 245 $a ... Rostock $n [1] -> `... Rostock. [1]`; a title
+    bracketed whole by the cataloguer loses its brackets."""
+    numbered = _marc()
+    numbered.remove_fields("245")
+    numbered.add_field(
+        _datafield("245", "1", ("a", "Gründung und Entwicklung der Realschule zu Rostock"),
+                   ("n", "[1]"), ("c", "von Th. Schulenburg"))
+    )  # fmt: skip
+    title = _record(read_article(numbered, SourceRef("f", 1))).title
+    assert title == "Gründung und Entwicklung der Realschule zu Rostock. [1]"
+    supplied = _marc()
+    supplied.remove_fields("245")
+    supplied.add_field(_datafield("245", "0", ("a", "[Untitled]")))
+    assert _record(read_article(supplied, SourceRef("f", 1))).title == "Untitled"
+
+
+def test_773_q_alone_is_a_sequence_number_not_a_volume() -> None:
+    """lobid 990114617880206441: 773 $q `1` orders the host's parts; `11:5<439` is the
+    structured enumeration and gives volume, issue and first page."""
+
+    def host(q: str) -> Record:
+        field = _datafield("773", "0", ("t", "Programm der Realschule zu Rostock"),
+                           ("g", "1902"), ("w", "(DE-600)1118317-2"), ("q", q))  # fmt: skip
+        return _record(read_article(_marc(field), SourceRef("f", 1)))
+
+    assert host("1").volume is None
+    structured = host("11:5<439")
+    assert (structured.volume, structured.issue, structured.page_start) == ("11", "5", "439")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1902, S. [3] - 25", (None, None, "3", "25", 1902)),  # lobid 990114617880206441
+        ("41. Jahrgang (2022), Seite [17]-31", ("41", None, "17", "31", 2022)),
+        ("39. Jahrgang, Ausgabe 4 (Juli/August 2018)", ("39", "4", None, None, 2018)),
+        ("[2] Seiten", (None, None, None, None, None)),  # a page count, not pages
+    ],
+)
+def test_773_g_bracketed_pages_and_ausgabe(text: str, expected: tuple[object, ...]) -> None:
+    """Inferred page numbers in brackets and `Ausgabe` (issue), as lobid writes 773 $g."""
+    found = parse_enumeration(text)
+    assert (found.volume, found.issue, found.page_start, found.page_end, found.year) == expected
+
+
+def test_pages_in_a_host_that_is_a_book_are_kept() -> None:
+    """lobid 990226763120206441: a chapter in a book (773 $w (DE-605)): no journal, but
+    `Seite 219-231` are the article's pages."""
+    path = REPO / "tests" / "data" / "real" / "marcxml" / "lobid" / "990226763120206441.xml"
+    (item,) = list(read_file(path))
+    record = _record(item)
+    assert record.periodical is None
+    assert (record.page_start, record.page_end) == ("219", "231")
+
+
+def test_041_language_name_instead_of_codes() -> None:
+    """lobid 990126426530206441: 041 $a `deutsch` is German, not `deu` + `tsc` + `h`;
+    packed codes (`engger`) are still cut in threes."""
+    named = _marc(_datafield("041", " ", ("a", "deutsch")))
+    assert _record(read_article(named, SourceRef("f", 1))).languages == ["de"]
+    packed = _marc(_datafield("041", " ", ("a", "engger")))
+    assert _record(read_article(packed, SourceRef("f", 1))).languages == ["en", "de"]
+
+
+def test_host_named_only_by_title_is_kept_as_the_journal() -> None:
+    """lobid 99373637266706441: 773 $t zeitpunkt.nrw, no ISSN, no ZDB or other link:
+    the journal by its name. A host with an ISBN or ` / editors` stays a book."""
+    zeitpunkt = _datafield("773", "0", ("t", "zeitpunkt.nrw"), ("b", "25.01.2022,"),
+                           ("d", "Augsburg, Bonn 2022"), ("g", "[2] Seiten"))  # fmt: skip
+    record = _record(
+        read_article(_marc(zeitpunkt, leader="00000naa a2200000 a 4500"), SourceRef("f", 1))
+    )
+    assert record.periodical == Periodical("zeitpunkt.nrw", ())
+    book = _datafield("773", "0", ("t", "UFOs, Märchen und ein Mythos / herausgegeben von F. S."))
+    record = _record(
+        read_article(_marc(book, leader="00000naa a2200000 a 4500"), SourceRef("f", 1))
+    )
+    assert record.periodical is None

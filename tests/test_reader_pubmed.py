@@ -443,3 +443,16 @@ def test_ingest_real_samples_end_to_end(tmp_path: Path) -> None:
                      s:pageStart "1865" ; s:pageEnd "1876" }}""")
     finally:
         store.close()
+
+
+REAL_BOOK = REPO / "tests" / "data" / "real" / "pubmed" / "jabref_PubmedBook.xml"
+
+
+def test_a_bare_pubmed_book_article_is_detected_and_skipped() -> None:
+    """JabRef's PubmedBook.xml is one `<PubmedBookArticle>` with no set around it: PubMed
+    all the same, so the book is skipped, not the file rejected as unrecognised."""
+    assert isinstance(detect(REAL_BOOK.read_bytes()), PubmedXmlReader)
+    (item,) = list(read_file(REAL_BOOK))
+    assert isinstance(item, Skipped) and item.field == "PubmedBookArticle"
+    wrapped = b"<PubmedBookArticleSet>" + REAL_BOOK.read_bytes() + b"</PubmedBookArticleSet>"
+    assert isinstance(detect(wrapped), PubmedXmlReader)

@@ -291,3 +291,17 @@ def test_fixture_trial_from_notes_reaches_the_store(tmp_path: Path) -> None:
         )
     finally:
         opened.close()
+
+
+RIS_BUG = REPO / "tests" / "data" / "real" / "ris" / "commonmeta_ris_bug.ris"
+
+
+def test_a_start_tag_with_misplaced_spaces_still_starts_a_record() -> None:
+    """commonmeta's ris_bug.ris opens with `TY -  BOOK`: detected as RIS and read, so the
+    book is skipped as a book, not the file rejected as unrecognised."""
+    assert detect(RIS_BUG.read_bytes()) is READERS["ris"]
+    (item,) = list(read_file(RIS_BUG))
+    assert isinstance(item, Skipped) and "BOOK" in item.message
+    loose = b"TY - JOUR\nTI  - A title\nJO  - A journal\nER -\n"
+    (record,) = list(RisReader().read(io.BytesIO(loose), "loose.ris"))
+    assert isinstance(record, Record) and record.title == "A title"

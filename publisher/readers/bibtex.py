@@ -8,8 +8,9 @@ new block: the unclosed entry is rejected on its own instead of swallowing the r
 
 Values are LaTeX-decoded with pylatexenc (the decoder bibtexparser's
 `LatexDecodingMiddleware` uses, math as text): `M{\\"u}ller` -> `Müller`, braces
-dropped; a bare `%` (Crossref writes them unescaped) is kept as text, not read as a
-LaTeX comment. Identifiers (DOI, URL, ISSN, pages) are not decoded.
+dropped; a bare `%` or `&` (Crossref and Citavi write them unescaped) is kept as text,
+not read as a LaTeX comment or a table's column separator. Identifiers (DOI, URL, ISSN,
+pages) are not decoded.
 
 Only `@article` is published so far; other entry types are rejected naming the type.
 """
@@ -67,7 +68,8 @@ _LINE_STARTS_ENTRY = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]")
 # `@article{key,` or `@string{name =` at the start of a line.
 _SNIFF = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]\s*(?:[^\s,={}()\"]*\s*,|[A-Za-z][\w-]*\s*=)")
 _DELIMITERS = re.compile(r"[{}()]")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
+# `%` and `&` written bare: text, not a comment or an alignment tab (pylatexenc drops both).
+_BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
 
 
 def _decoder() -> LatexNodes2Text:
@@ -94,7 +96,7 @@ def latex_text(value: str) -> str:
     if _NEEDS_DECODING.search(value):
         try:
             walker = latexwalker.LatexWalker(
-                _BARE_PERCENT.sub(r"\\%", value),
+                _BARE_SPECIAL.sub(r"\\\1", value),
                 latex_context=_WALKER_CONTEXT,
                 tolerant_parsing=True,
             )

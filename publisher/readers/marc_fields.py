@@ -52,10 +52,11 @@ from publisher.identifiers import (
     clean_issn,
     clean_orcid,
     clean_pmcid,
+    find_doi,
     find_trial_ids,
     orcid_checksum_ok,
 )
-from publisher.languages import to_bcp47
+from publisher.languages import to_bcp47, to_language_tag
 from publisher.model import (
     Agent,
     Funding,
@@ -310,10 +311,17 @@ def marc_to_record(
     return record
 
 
+# Non-filing markers: `<<Das>> Portrait` (German catalogues, lobid) or the control
+# characters NSB/NSE (U+0098/U+009C): they tell a sort to skip the article, the word is
+# part of the title all the same.
+_NON_FILING = re.compile(r"<<([^<>]*)>>|[\u0098\u009c]")
+
+
 def strip_isbd(text: str) -> str:
     """Remove the punctuation ISBD puts between elements: ` /`, ` :`, ` ;`, ` =`, `,`
-    and a final period (kept after an initial or an abbreviation: `Doe, J.`, `Soc.`)."""
-    text = " ".join(text.split())
+    and a final period (kept after an initial or an abbreviation: `Doe, J.`, `Soc.`);
+    non-filing markers go, the words they mark stay."""
+    text = " ".join(_NON_FILING.sub(lambda m: m.group(1) or "", text).split())
     previous = None
     while previous != text:
         previous = text
@@ -354,7 +362,18 @@ def _title(marc: pymarc.Record) -> str | None:
             text += (" = " if _follows_mark(title_field, sub, "=") else ": ") + value
         else:
             text += ". " + value
-    return text.strip("[] ") or None
+    return _unbracket(text)
+
+
+def _unbracket(title: str) -> str | None:
+    """A title the cataloguer supplied is bracketed whole (`[Untitled]`): the brackets
+    go. A bracket that belongs to a part (`... Rostock. [1]`, a 245 $n) stays closed."""
+    title = title.strip()
+    if title.startswith("[") and title.endswith("]") and title.count("[") == 1:
+        title = title[1:-1].strip()
+    elif title.startswith("[") and "]" not in title:
+        title = title[1:].strip()  # `[Untitled` with the closing bracket in another part
+    return title or None
 
 
 def _follows_mark(marc_field: pymarc.Field, before: pymarc.Subfield, mark: str) -> bool:
@@ -444,7 +463,7 @@ def _identifiers(record: Record, marc: pymarc.Record) -> None:
         if not value:
             continue
         if scheme == "doi":
-            _set_doi(record, clean_doi(value), "024 $a")
+            _set_doi(record, _doi_in(value), "024 $a")
         elif scheme in ("pmid", "pubmed"):
             record.pmid = record.pmid or value
         elif scheme in ("pmc", "pmcid"):
@@ -470,6 +489,15 @@ def _identifiers(record: Record, marc: pymarc.Record) -> None:
                 _set_doi(record, clean_doi(url), "856 $u")
             elif url.lower().startswith(("http://", "https://")) and url not in record.links:
                 record.links.append(url)
+
+
+def _doi_in(value: str) -> str:
+    """024 $2 doi holds the DOI, but some catalogues put the publisher's landing page
+    there (`https://biblioscout.net/article/10.25162/vswg-2024-0016`): the DOI inside it."""
+    doi = clean_doi(value)
+    if doi.startswith("10."):
+        return doi
+    return find_doi(value) or doi
 
 
 def _set_doi(record: Record, doi: str, where: str) -> None:
@@ -530,18 +558,29 @@ def _languages(record: Record, marc: pymarc.Record) -> None:
     if len(fixed) >= 38:
         codes.append(("008/35-37", fixed[35:38]))
     for value in _values(marc, "041", "a"):
-        # Old records pack several codes into one $a: "engger".
-        chunks = [value[i : i + 3] for i in range(0, len(value), 3)] if len(value) > 3 else [value]
-        codes.extend(("041 $a", chunk) for chunk in chunks)
+        codes.extend(("041 $a", chunk) for chunk in _041_codes(value))
     for where, code in codes:
         code = code.strip().replace("#", "")
         if not code or code in ("|||", "und", "zxx", "mul", "N/A"):
             continue
-        tag = to_bcp47(code)
+        tag = to_bcp47(code) or (to_language_tag(code) if len(code) > 3 else None)
         if tag is None:
             record.warnings.append(f"{where}: unknown language {code!r} not published")
         elif tag not in record.languages:
             record.languages.append(tag)
+
+
+def _041_codes(value: str) -> list[str]:
+    """Old records pack several codes into one $a (`engger`); some catalogues write the
+    language's name (`deutsch`, lobid 990126426530206441), which is no run of codes:
+    cut in threes only what is all codes, else keep the word for the name lookup."""
+    value = value.strip()
+    if len(value) <= 3:
+        return [value]
+    chunks = [value[i : i + 3] for i in range(0, len(value), 3)]
+    if to_language_tag(value) is None and all(to_bcp47(c) for c in chunks):
+        return chunks
+    return [value]
 
 
 def _abstract(record: Record, marc: pymarc.Record) -> None:
@@ -583,10 +622,13 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
         or bool(issns or linked)
         or (host.get("7") or "    ")[3:4] == "s"
         or any("(DE-600)" in w for w in host.get_subfields("w"))  # ZDB: German serials
+        or _unlinked_named_host(host)
     )
     if not is_serial:
         text = "; ".join(v.strip() for v in host.get_subfields("t", "d", "g", "z") if v.strip())
         record.unknown_fields.append(UnknownField("773 (host item, not a journal)", text))
+        # The pages are the article's own, wherever its host is (a chapter's `Seite 9-73`).
+        record.page_start, record.page_end = enumeration.page_start, enumeration.page_end
         return enumeration
     if not name:
         if issns:
@@ -601,10 +643,21 @@ def _host(record: Record, marc: pymarc.Record, hosts: HostIndex | None) -> Enume
     return enumeration
 
 
+def _unlinked_named_host(host: pymarc.Field) -> bool:
+    """A host named by title only: no record link ($w), no ISBN ($z), no statement of
+    responsibility (` / edited by`). A book host is catalogued with at least one of
+    them; a newspaper or web journal (lobid's `zeitpunkt.nrw`) often has none, and is
+    kept by its name rather than lost."""
+    title = host.get("t") or ""
+    return bool(title.strip()) and not host.get_subfields("w", "z") and " / " not in title
+
+
 def _with_q(enumeration: Enumeration, q: str | None) -> Enumeration:
-    """773 $q `11:5<439` (volume:issue<start page) wins over what $g's words said."""
+    """773 $q `11:5<439` (volume:issue<start page) wins over what $g's words said. A $q
+    without `:` or `<` (lobid's `1`) is a sequence number among the host's parts, not a
+    volume: $g alone is read then."""
     match = re.match(r"^\s*([^:<\s]+)(?::([^:<\s]+))?(?::[^<]*)?(?:<\s*(\S+))?\s*$", q or "")
-    if not match:
+    if not match or not re.search(r"[:<]", q or ""):
         return enumeration
     volume, issue, start = match.groups()
     page_end = enumeration.page_end

@@ -5,6 +5,10 @@ A file holds one record, a JSON array of records, or records one after another (
 Lines). It is streamed with ijson, one record at a time, never loaded whole (pymarc's
 own JSONReader loads the whole file, so it is not used); each record becomes a
 `pymarc.Record` and is mapped by `marc_fields`.
+
+A raw control character inside a string (pymarc's own test.json has a line break in a
+100 $a) is escaped before ijson sees it, as Python's `json.loads(strict=False)` would
+accept it: ijson has no such switch, and one stray byte must not cost the whole file.
 """
 
 from __future__ import annotations
@@ -23,6 +27,58 @@ from publisher.readers.marc_fields import HostIndex, MarcDataError, leader, read
 FORMAT_NAME = "marc-json"
 _LEADER_KEY = re.compile(rb'"leader"\s*:\s*"')
 _FIELDS_KEY = re.compile(rb'"fields"\s*:\s*\[')
+# A run of string content: plain bytes or a backslash escape (not a control byte).
+_STRING_RUN = re.compile(rb'(?:[^"\\\x00-\x1f]+|\\[^\x00-\x1f])*')
+
+
+class ControlCharEscape:
+    """A binary stream that writes raw control bytes inside JSON strings as `\\u00XX`
+    escapes (the lenient reading `json.loads(strict=False)` gives), tracking whether it
+    is inside a string across reads; everything else passes through unchanged."""
+
+    def __init__(self, stream: Utf8Repair) -> None:
+        self._stream = stream
+        self._in_string = False
+        self._after_backslash = False  # the last read ended inside an escape
+        self.escaped = 0
+
+    def read(self, size: int = -1) -> bytes:
+        return self._escape(self._stream.read(size))
+
+    def _escape(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        position = 0
+        while position < len(data):
+            if self._after_backslash:
+                out.append(data[position : position + 1])
+                self._after_backslash, position = False, position + 1
+            elif not self._in_string:
+                quote = data.find(b'"', position)
+                end = len(data) if quote < 0 else quote + 1
+                out.append(data[position:end])
+                self._in_string, position = quote >= 0, end
+            else:
+                position = self._string_run(data, position, out)
+        return b"".join(out)
+
+    def _string_run(self, data: bytes, position: int, out: list[bytes]) -> int:
+        """Copy string content from `position` up to and including the next quote,
+        backslash or control byte (escaped); returns where to go on."""
+        end = _STRING_RUN.match(data, position).end()  # type: ignore[union-attr]
+        out.append(data[position:end])
+        if end == len(data):
+            return end
+        byte = data[end]
+        if byte == 0x22:  # the closing quote
+            out.append(b'"')
+            self._in_string = False
+        elif byte == 0x5C:  # a backslash whose escaped byte is in the next read
+            out.append(b"\\")
+            self._after_backslash = True
+        else:
+            out.append(b"\\u%04x" % byte)
+            self.escaped += 1
+        return end + 1
 
 
 class MarcJsonReader:
@@ -43,7 +99,7 @@ class MarcJsonReader:
             yield ReadError(SourceRef(path, 1, format=FORMAT_NAME), "the file is empty")
             return
         first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        source = Utf8Repair(stream, head.removeprefix(b"\xef\xbb\xbf"))
+        source = ControlCharEscape(Utf8Repair(stream, head.removeprefix(b"\xef\xbb\xbf")))
         if first == b"[":
             items = ijson.items(source, "item", use_float=True)
         else:

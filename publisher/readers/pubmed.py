@@ -1,9 +1,10 @@
 """PubMed / MEDLINE XML, as E-utilities `efetch` and the MEDLINE baseline files give it.
 
 Accepted roots: `PubmedArticleSet` (efetch, baseline and update files), a bare
-`PubmedArticle`, and the older `MedlineCitationSet`. The file is parsed with
-`lxml.etree.iterparse`, one `PubmedArticle` (or `MedlineCitation`) at a time; each is
-cleared once read, so memory stays bounded however many records a file holds.
+`PubmedArticle`, the older `MedlineCitationSet`, and `PubmedBookArticleSet` or a bare
+`PubmedBookArticle` (books: skipped). The file is parsed with `lxml.etree.iterparse`,
+one `PubmedArticle` (or `MedlineCitation`) at a time; each is cleared once
+read, so memory stays bounded however many records a file holds.
 
 Decisions (see the README paragraph in the issue report):
 
@@ -76,7 +77,12 @@ from publisher.readers.xmlstream import (
 from publisher.text import page_bounds, parse_pages, raised
 
 FORMAT_NAME = "pubmed-xml"
-ROOTS = {"PubmedArticleSet", "PubmedArticle", "MedlineCitationSet", "MedlineCitation"}
+# A book record alone (`PubmedBookArticle`, or a set of them) is still PubMed: detected,
+# so its records are skipped as books instead of the file rejected as unrecognised.
+ROOTS = {
+    "PubmedArticleSet", "PubmedArticle", "MedlineCitationSet", "MedlineCitation",
+    "PubmedBookArticleSet", "PubmedBookArticle",
+}  # fmt: skip
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")
 # DataBankName -> our trial registry key, for accession numbers of the wrong shape.
 TRIAL_DATA_BANKS = {

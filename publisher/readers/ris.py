@@ -62,6 +62,9 @@ HANDLED = {
     "DO", "UR", "KW", "LA", "ID", "AN", "M3", "L1", "L2", "L4", "Y2", "DB", "DP", "ST",
 }  # fmt: skip
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  - ?")
+# A record tag with the spaces misplaced (`TY -  BOOK`, seen in commonmeta's tests):
+# still the start (or end) of a record, written back the standard way before parsing.
+_LOOSE_RECORD_TAG = re.compile(rb"^(TY|ER) ?- ?(?= |\r?$)")
 _DATE = re.compile(r"^(\d{4})(?:/(\d{0,2})(?:/(\d{0,2}))?)?(?:/.*)?$")
 
 
@@ -70,13 +73,24 @@ class RisReader:
     description = "RIS tagged records (TY ... ER), journal articles"
 
     def sniff(self, head: bytes) -> bool:
-        text = head.decode("utf-8-sig", errors="ignore")
-        tags = [line for line in text.splitlines()[:200] if _TAG_LINE.match(line)]
+        lines = head.decode("utf-8-sig", errors="ignore").splitlines()[:200]
+        text = [standard_record_tag(line.encode()).decode() for line in lines]
+        tags = [line for line in text if _TAG_LINE.match(line)]
         return len(tags) >= 2 and tags[0].startswith("TY  -")
 
     def read(self, stream: IO[bytes], path: str) -> Iterator[ReadItem]:
         parser = rispy.RisParser(**parser_options(list(TAG_KEY_MAPPING), ("TY", "ER")))
-        yield from read_tagged(stream, path, parser, FORMAT_NAME, parse_entry)
+        lines = (standard_record_tag(line) for line in stream)
+        yield from read_tagged(lines, path, parser, FORMAT_NAME, parse_entry)
+
+
+def standard_record_tag(line: bytes) -> bytes:
+    """`TY -  BOOK` -> `TY  - BOOK`: a start or end tag with its spaces misplaced is still
+    one, so the record is read (and skipped or published) instead of lost."""
+    match = _LOOSE_RECORD_TAG.match(line)
+    if match is None or line.startswith((b"TY  -", b"ER  -")):
+        return line
+    return line[:2] + b"  - " + line[match.end() :].lstrip(b" ")
 
 
 def parse_entry(entry: Entry, where: SourceRef, seen_ids: set[str]) -> ReadItem:

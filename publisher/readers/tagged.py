@@ -10,9 +10,9 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from publisher.model import ReadError, SourceRef
 from publisher.readers.base import ReadItem
@@ -50,7 +50,7 @@ def first(entry: Entry, *tags: str) -> str | None:
 
 
 def read_tagged(
-    stream: IO[bytes], path: str, parser: Any, format_name: str, parse_entry: EntryParser
+    stream: Iterable[bytes], path: str, parser: Any, format_name: str, parse_entry: EntryParser
 ) -> Iterator[ReadItem]:
     """Every record of the stream, parsed by `parse_entry`; broken ones as ReadErrors."""
     start_tag, end_tag = parser.START_TAG, parser.END_TAG
