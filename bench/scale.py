@@ -205,10 +205,11 @@ def ingest_command(store: Path, path: Path, jobs: int) -> list[str]:
 
 
 def accepted(output: str) -> int:
-    """The `accepted: N` of ingest's summary line (-1 if missing)."""
+    """The N of ingest's summary line, `published: N, skipped: K (not articles),
+    rejected: M (invalid)` (-1 if missing)."""
     for line in reversed(output.splitlines()):
-        if line.startswith("accepted:"):
-            return int(line.split()[1])
+        if line.startswith("published:"):
+            return int(line.split()[1].rstrip(","))
     return -1
 
 
